@@ -1,0 +1,1 @@
+"""The medseal command line: argument parsing and output formatting over the core."""

@@ -1,0 +1,51 @@
+"""Load what the commands share from files: directory, policy, practice key, language."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from medseal.crypto.keys import default_key_path, load_or_create_key
+from medseal.directory import Directory, load_directory
+from medseal.i18n import language_from_environment, normalise_language
+from medseal.policy import Policy, parse_policy
+from medseal.scan import ScanContext
+
+from medseal_cli.errors import CliError
+
+
+def read_bytes(path: str, what: str) -> bytes:
+    """The file's bytes, or a CliError that names the file and says what is wrong."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        raise CliError(f"{path}: {what} is a folder, not a file") from None
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read {what} ({exc.strerror})") from None
+
+
+def load_context(directory: str | None, config: str | None) -> ScanContext:
+    people = load_directory(read_bytes(directory, "patient directory"), directory) if directory else None
+    policy = Policy()
+    if config:
+        raw = read_bytes(config, "policy file")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CliError(f"{config}: the policy file must be UTF-8 text") from None
+        policy = parse_policy(text, config)
+    return ScanContext(directory=people or (Directory() if directory else None), policy=policy)
+
+
+def resolve_language(option: str | None, policy: Policy) -> str:
+    if option:
+        return normalise_language(option)
+    if policy.language:
+        return policy.language
+    return language_from_environment(os.environ)
+
+
+def load_key(key_file: str | None) -> bytes:
+    return load_or_create_key(Path(key_file) if key_file else default_key_path())

@@ -1,0 +1,76 @@
+"""``medseal key export | import`` and ``medseal reveal``: share the practice key, find a patient back."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from medseal.crypto.keys import default_key_path, export_key, import_key, read_key, write_key
+from medseal.crypto.pseudonym import reveal_all
+from medseal.directory import load_directory
+from medseal.text import initials
+
+from medseal_cli.context import load_key, read_bytes
+from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("key", help="export or import the practice key")
+    actions = parser.add_subparsers(dest="key_action", required=True, metavar="export|import")
+    export = actions.add_parser("export", help="print the practice key to give a colleague")
+    export.add_argument("--key-file", metavar="FILE")
+    export.set_defaults(run=run_export)
+    imported = actions.add_parser("import", help="install a colleague's practice key")
+    imported.add_argument("source", nargs="?", default="-", help="file with the exported key, or - (stdin)")
+    imported.add_argument("--key-file", metavar="FILE")
+    imported.add_argument("--force", action="store_true", help="replace an existing, different key")
+    imported.set_defaults(run=run_import)
+
+    reveal = commands.add_parser("reveal", help="find the patient behind a pseudonym")
+    reveal.add_argument("pseudonym", metavar="P-XXXX-XXXX")
+    reveal.add_argument("--directory", metavar="CSV", required=True)
+    reveal.add_argument("--key-file", metavar="FILE")
+    reveal.set_defaults(run=run_reveal)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    print(export_key(load_key(args.key_file)))
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    text = (
+        sys.stdin.read() if args.source == "-" else read_bytes(args.source, "key").decode("utf-8", "replace")
+    )
+    key = import_key(text)
+    path = Path(args.key_file) if args.key_file else default_key_path()
+    if path.exists():
+        if read_key(path) == key:
+            print(f"{path}: this key is already installed")
+            return EXIT_OK
+        if not args.force:
+            raise CliError(f"{path}: a different practice key is installed; use --force to replace it")
+    write_key(path, key, overwrite=True)
+    print(f"{path}: practice key installed")
+    return EXIT_OK
+
+
+def run_reveal(args: argparse.Namespace) -> int:
+    """The patient's row in the user's own directory; the name itself only on the user's terminal."""
+    directory = load_directory(read_bytes(args.directory, "patient directory"), args.directory)
+    key = load_key(args.key_file)
+    matches = reveal_all(key, args.pseudonym, [p.patient_key for p in directory.patients])
+    if not matches:
+        sys.stderr.write(f"medseal: no patient of {args.directory} has this pseudonym\n")
+        return EXIT_FINDINGS
+    for patient_key in matches:
+        person = directory.by_key(patient_key)
+        if person is None:
+            continue
+        row = f"{args.directory}, line {person.line}"
+        if sys.stdout.isatty():
+            print(f"{row}: {person.last_name.upper()} {person.first_name}")
+        else:
+            print(f"{row}: {initials(person.first_name + ' ' + person.last_name)}")
+    return EXIT_OK

@@ -1,0 +1,67 @@
+"""Write a :class:`Message` back as RFC 5322 bytes with the stdlib ``email`` package."""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+from collections.abc import Mapping
+from email.message import EmailMessage
+
+from medseal.model import Message
+
+ENVELOPE_HEADER = "X-Medseal-Envelope"
+
+
+def _main_and_sub(content_type: str) -> tuple[str, str]:
+    main, _, sub = content_type.partition("/")
+    if not main or not sub:
+        return "application", "octet-stream"
+    return main.strip().lower(), sub.split(";")[0].strip().lower()
+
+
+def build_email(message: Message, extra_headers: Mapping[str, str] | None = None) -> EmailMessage:
+    """An ``EmailMessage`` for ``message``: text (and HTML alternative) body, then the attachments."""
+    mail = EmailMessage(policy=email.policy.SMTP)
+    if message.sender:
+        mail["From"] = message.sender
+    if message.to:
+        mail["To"] = ", ".join(message.to)
+    if message.cc:
+        mail["Cc"] = ", ".join(message.cc)
+    mail["Subject"] = message.subject
+    extra = dict(extra_headers or {})
+    mail["Date"] = extra.pop("Date", None) or email.utils.formatdate(localtime=False)
+    mail["Message-ID"] = extra.pop("Message-ID", None) or email.utils.make_msgid(domain="medseal.invalid")
+    mail["MIME-Version"] = "1.0"
+    for name, value in extra.items():
+        mail[name] = value
+    mail.set_content(message.text_body or "", cte="quoted-printable")
+    if message.html_body:
+        mail.add_alternative(message.html_body, subtype="html")
+    for attachment in message.attachments:
+        main, sub = _main_and_sub(attachment.content_type)
+        if (main, sub) == ("message", "rfc822"):
+            inner = email.message_from_bytes(attachment.data, policy=email.policy.default)
+            mail.add_attachment(inner, filename=attachment.filename)
+        else:
+            mail.add_attachment(attachment.data, maintype=main, subtype=sub, filename=attachment.filename)
+    return mail
+
+
+PRESERVED_HEADERS = ("Date", "Message-ID", "In-Reply-To", "References", "Reply-To")
+
+
+def preserved_headers(raw: bytes) -> dict[str, str]:
+    """The threading and date headers of an original message, to keep on its protected version."""
+    parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
+    kept = {}
+    for name in PRESERVED_HEADERS:
+        value = parsed.get(name)
+        if value is not None:
+            kept[name] = " ".join(str(value).split())
+    return kept
+
+
+def to_bytes(message: Message, extra_headers: Mapping[str, str] | None = None) -> bytes:
+    """RFC 5322 bytes with CRLF line ends, ready for SMTP."""
+    return build_email(message, extra_headers).as_bytes()

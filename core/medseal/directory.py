@@ -1,0 +1,152 @@
+"""The practice's directory: its patients (and optionally health professionals) from a UTF-8 CSV file.
+
+Columns (header row required): ``last_name``, ``first_name``; optional ``niss``, ``birth_date``
+(YYYY-MM-DD), ``email``, ``access_code`` (a password agreed with the patient), ``certificate`` (path or PEM
+of an S/MIME certificate), ``role`` (``patient``, the default, or ``professional``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+
+from stdnum.be import bis, nn
+
+from medseal.errors import DirectoryError
+from medseal.text import fold
+
+REQUIRED_COLUMNS = ("last_name", "first_name")
+OPTIONAL_COLUMNS = ("niss", "birth_date", "email", "access_code", "certificate", "role")
+ROLES = ("patient", "professional")
+
+
+@dataclass(frozen=True)
+class Person:
+    """One row of the directory."""
+
+    last_name: str
+    first_name: str
+    niss: str = ""
+    birth_date: datetime.date | None = None
+    email: str = ""
+    access_code: str = field(default="", repr=False)
+    certificate: str = field(default="", repr=False)
+    role: str = "patient"
+    line: int = field(default=0, compare=False)
+
+    @property
+    def patient_key(self) -> str:
+        """The normalised identity pseudonyms are computed from."""
+        if self.niss:
+            return f"niss:{self.niss}"
+        return f"name:{fold(self.last_name).strip()}|{fold(self.first_name).strip()}"
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Patients and professionals known to the practice."""
+
+    people: tuple[Person, ...] = ()
+
+    @property
+    def patients(self) -> tuple[Person, ...]:
+        return tuple(p for p in self.people if p.role == "patient")
+
+    @property
+    def professionals(self) -> tuple[Person, ...]:
+        return tuple(p for p in self.people if p.role == "professional")
+
+    def by_email(self, address: str) -> Person | None:
+        wanted = address.strip().lower()
+        for person in self.people:
+            if person.email and person.email.lower() == wanted:
+                return person
+        return None
+
+    def by_key(self, patient_key: str) -> Person | None:
+        for person in self.patients:
+            if person.patient_key == patient_key:
+                return person
+        return None
+
+
+def _normalise_niss(value: str, where: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    for module in (nn, bis):
+        if module.is_valid(value):
+            return str(module.compact(value))
+    raise DirectoryError(f"{where}: column niss is not a valid national or BIS number")
+
+
+def _parse_date(value: str, where: str) -> datetime.date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise DirectoryError(f"{where}: column birth_date must be YYYY-MM-DD") from None
+
+
+def parse_directory(text: str, source: str = "directory") -> Directory:
+    """Parse the CSV ``text``; errors name ``source`` and the line."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise DirectoryError(f"{source}, line 1: {exc}") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise DirectoryError(f"{source}, line 1: missing column(s) {', '.join(missing)} in the header row")
+    unknown = [c for c in header if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise DirectoryError(f"{source}, line 1: unknown column(s) {', '.join(unknown)}")
+    reader.fieldnames = header
+    people = []
+    try:
+        for row in reader:
+            where = f"{source}, line {reader.line_num}"
+            if None in row:
+                raise DirectoryError(f"{where}: more fields than columns in the header")
+            values = {k: (v or "").strip() for k, v in row.items()}
+            if not any(values.values()):
+                continue
+            if not values.get("last_name") or not values.get("first_name"):
+                raise DirectoryError(f"{where}: last_name and first_name are required")
+            role = values.get("role", "").lower() or "patient"
+            if role not in ROLES:
+                raise DirectoryError(f"{where}: column role must be one of {', '.join(ROLES)}")
+            people.append(
+                Person(
+                    last_name=values["last_name"],
+                    first_name=values["first_name"],
+                    niss=_normalise_niss(values.get("niss", ""), where),
+                    birth_date=_parse_date(values.get("birth_date", ""), where),
+                    email=values.get("email", "").lower(),
+                    access_code=values.get("access_code", ""),
+                    certificate=values.get("certificate", ""),
+                    role=role,
+                    line=reader.line_num,
+                )
+            )
+    except csv.Error as exc:
+        raise DirectoryError(f"{source}, line {reader.line_num}: {exc}") from None
+    return Directory(tuple(people))
+
+
+def load_directory(data: bytes, source: str) -> Directory:
+    """Decode UTF-8 ``data`` (from a file or a managed setting) and parse it."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DirectoryError(f"{source}, line {line}: not UTF-8 text") from None
+    return parse_directory(text, source)

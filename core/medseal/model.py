@@ -1,0 +1,126 @@
+"""The message model and the typed values every stage of the flow hands to the next.
+
+``bytes or a compose snapshot -> Message -> detectors -> Finding -> policy -> Verdict -> protect -> result``
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Where(enum.StrEnum):
+    """Where a finding was made."""
+
+    SUBJECT = "subject"
+    BODY = "body"
+    ATTACHMENT = "attachment"
+    ATTACHMENT_NAME = "attachment_name"
+    RECIPIENTS = "recipients"
+
+
+class Kind(enum.StrEnum):
+    """What a finding is about."""
+
+    NISS = "niss"
+    PATIENT_NAME = "patient_name"
+    BIRTH_DATE = "birth_date"
+    RECIPIENT_MISMATCH = "recipient_mismatch"
+    PATIENTS_EXPOSED = "patients_exposed"
+    EHEALTHBOX_RECIPIENT = "ehealthbox_recipient"
+    TOO_MANY_RECIPIENTS = "too_many_recipients"
+    STANDARD_MAILBOX = "standard_mailbox"
+    ADDRESS_TYPO = "address_typo"
+    UNREADABLE_ATTACHMENT = "unreadable_attachment"
+
+
+#: Kinds that identify a patient in the content (as opposed to recipient problems).
+IDENTIFIER_KINDS = frozenset({Kind.NISS, Kind.PATIENT_NAME, Kind.BIRTH_DATE})
+
+
+class Level(enum.IntEnum):
+    """A verdict level; higher is worse."""
+
+    OK = 0
+    WARN = 1
+    BLOCK = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One attached file, as bytes. ``message/rfc822`` parts are kept whole (content type says so)."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Message:
+    """An outgoing message, whatever front it came from. Addresses are bare ``local@domain`` strings."""
+
+    subject: str = ""
+    text_body: str | None = None
+    html_body: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    sender: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return self.to + self.cc + self.bcc
+
+    @property
+    def visible_recipients(self) -> tuple[str, ...]:
+        return self.to + self.cc
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A scored, explained hit. ``clear`` and ``patient_key`` never leave the process: they are excluded
+    from :meth:`public` and from ``repr``; ``masked`` is what the user sees.
+
+    ``part`` locates the finding inside its ``where`` (attachment index, recipient address domain...).
+    ``patient_key`` is the normalised identity used for pseudonyms (``niss:85073003328`` or
+    ``name:dupont|marie``); empty when the finding is not about one patient.
+    """
+
+    kind: Kind
+    where: Where
+    span: tuple[int, int] | None
+    confidence: float
+    masked: str
+    detail: str
+    part: int | None = None
+    clear: str = field(default="", repr=False, compare=False)
+    patient_key: str = field(default="", repr=False, compare=False)
+
+    def public(self) -> dict[str, object]:
+        """The JSON-safe view of the finding: never an identifier in clear."""
+        return {
+            "kind": self.kind.value,
+            "where": self.where.value,
+            "masked": self.masked,
+            "confidence": round(self.confidence, 2),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What policy makes of a message's findings."""
+
+    level: Level
+    findings: tuple[Finding, ...]
+    reasons: tuple[str, ...] = ()
+    needs_encryption: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.level.label

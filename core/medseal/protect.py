@@ -1,0 +1,364 @@
+"""Protection: turn a risky message into one that follows the Belgian guidance, or block it with reasons.
+
+Applies, in order: recipient fixes (when asked), the pseudonymised subject and file names, then the envelope
+each recipient can open — the front's own S/MIME or OpenPGP (``native``), S/MIME to given certificates, or a
+password-protected AES-256 PDF (``message.pdf`` for the body and non-PDF files, each PDF re-encrypted as a PDF).
+What protect cannot fix (an eHealthBox recipient, a mistyped domain, a misdirected or exposing message without
+``fix_recipients``) blocks.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from medseal.crypto.passwords import generate_password
+from medseal.crypto.pseudonym import pseudonym
+from medseal.directory import Directory
+from medseal.i18n import t
+from medseal.model import IDENTIFIER_KINDS, Finding, Kind, Level, Message, Verdict, Where
+from medseal.recognise import is_protected_attachment
+from medseal.scan import ScanContext, finding_level, scan_message
+from medseal.subject import pseudonymise_filename, pseudonymise_subject
+
+MESSAGE_PDF = "message.pdf"
+
+
+class Action(enum.StrEnum):
+    SEND = "send"  # nothing to change
+    APPLY = "apply"  # send the protected version
+    BLOCK = "block"  # do not send
+
+
+class Envelope(enum.StrEnum):
+    NONE = "none"
+    PDF_PASSWORD = "pdf-password"
+    SMIME = "smime"
+    NATIVE = "native"
+
+
+#: Findings protect resolves by itself; recipient findings need ``fix_recipients`` or cannot be fixed.
+_FIXED_BY_PROTECTION = IDENTIFIER_KINDS | {Kind.UNREADABLE_ATTACHMENT, Kind.STANDARD_MAILBOX}
+_FIXED_BY_RECIPIENTS = {Kind.RECIPIENT_MISMATCH, Kind.PATIENTS_EXPOSED, Kind.TOO_MANY_RECIPIENTS}
+_REASON_FOR = {
+    Kind.EHEALTHBOX_RECIPIENT: "reason.use_ehealthbox",
+    Kind.ADDRESS_TYPO: "reason.check_address",
+    Kind.RECIPIENT_MISMATCH: "reason.fix_recipients_needed",
+    Kind.PATIENTS_EXPOSED: "reason.fix_recipients_needed",
+    Kind.TOO_MANY_RECIPIENTS: "reason.fix_recipients_needed",
+    Kind.UNREADABLE_ATTACHMENT: "reason.unreadable",
+}
+
+
+@dataclass(frozen=True)
+class ProtectOptions:
+    """How to protect: the practice key, the user's language, and what the user chose or supplied."""
+
+    key: bytes = field(repr=False)
+    language: str = "fr"
+    password: str | None = field(default=None, repr=False)
+    recipient_certificates: tuple[bytes, ...] = field(default=(), repr=False)
+    fix_recipients: bool = False
+    native_encryption: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send. ``smime_entity`` replaces the MIME body for S/MIME."""
+
+    message: Message
+    envelope: Envelope
+    password: str | None = field(default=None, repr=False)
+    password_source: str | None = None
+    smime_entity: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ProtectResult:
+    verdict: Verdict
+    action: Action
+    outgoing: tuple[Outgoing, ...]
+    reasons: tuple[str, ...]
+    pseudonyms: tuple[str, ...]
+    subject: str = ""  # the pseudonymised subject, computed even when blocked (eHealthBox export)
+    renamed: Mapping[int, str] = field(default_factory=dict)
+    blocked_by: tuple[Kind, ...] = ()
+
+    @property
+    def passwords(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(o.password for o in self.outgoing if o.password))
+
+
+def _patient_pseudonyms(findings: Sequence[Finding], key: bytes) -> dict[str, str]:
+    keys = dict.fromkeys(f.patient_key for f in findings if f.patient_key and f.kind in IDENTIFIER_KINDS)
+    return {patient_key: pseudonym(key, patient_key) for patient_key in keys}
+
+
+def _pseudonyms_for(findings: Sequence[Finding], table: Mapping[str, str]) -> list[str]:
+    own = [table[f.patient_key] for f in findings if f.patient_key in table]
+    return own or list(table.values())[:1]
+
+
+def _blockers(verdict: Verdict, context: ScanContext, options: ProtectOptions) -> list[Kind]:
+    blockers: list[Kind] = []
+    for finding in verdict.findings:
+        if finding_level(finding, verdict.needs_encryption, context.policy) is not Level.BLOCK:
+            continue
+        fixable = finding.kind in _FIXED_BY_PROTECTION or (
+            options.fix_recipients and finding.kind in _FIXED_BY_RECIPIENTS
+        )
+        if finding.kind is Kind.UNREADABLE_ATTACHMENT and not verdict.needs_encryption:
+            fixable = False
+        if not fixable and finding.kind not in blockers:
+            blockers.append(finding.kind)
+    return blockers
+
+
+def _recipient_groups(
+    message: Message, verdict: Verdict, directory: Directory, mode: str, options: ProtectOptions
+) -> tuple[list[Message], list[str]]:
+    """Apply ``fix_recipients``: drop misdirected and needless Cc recipients, separate patients."""
+    reasons: list[str] = []
+    if not options.fix_recipients:
+        return [message], reasons
+    kinds = {f.kind for f in verdict.findings}
+    about = {f.patient_key for f in verdict.findings if f.patient_key}
+
+    def wrong(address: str) -> bool:
+        person = directory.by_email(address)
+        return (
+            Kind.RECIPIENT_MISMATCH in kinds
+            and person is not None
+            and person.role == "patient"
+            and person.patient_key not in about
+        )
+
+    to = [a for a in message.to if not wrong(a)]
+    cc = [a for a in message.cc if not wrong(a)]
+    bcc = [a for a in message.bcc if not wrong(a)]
+    if Kind.TOO_MANY_RECIPIENTS in kinds and cc:
+        cc = []
+        reasons.append("reason.cc_dropped")
+    if Kind.PATIENTS_EXPOSED not in kinds:
+        return [replace(message, to=tuple(to), cc=tuple(cc), bcc=tuple(bcc))], reasons
+
+    def is_patient(address: str) -> bool:
+        person = directory.by_email(address)
+        return person is not None and person.role == "patient"
+
+    patients = [a for a in to + cc if is_patient(a)]
+    others_to = [a for a in to if not is_patient(a)]
+    others_cc = [a for a in cc if not is_patient(a)]
+    if mode == "split":
+        reasons.append("reason.recipients_split")
+        groups = [replace(message, to=(p,), cc=(), bcc=()) for p in patients]
+        if others_to or others_cc or bcc:
+            groups.append(replace(message, to=tuple(others_to), cc=tuple(others_cc), bcc=tuple(bcc)))
+        return groups, reasons
+    reasons.append("reason.recipients_bcc")
+    visible_to = others_to or ([message.sender] if message.sender else [])
+    return [replace(message, to=tuple(visible_to), cc=tuple(others_cc), bcc=tuple(bcc + patients))], reasons
+
+
+def _split_by_access_code(message: Message, directory: Directory, options: ProtectOptions) -> list[Message]:
+    """Recipients who have their own access code get their own message (one password per message)."""
+    if options.password:
+        return [message]
+    coded = [a for a in message.recipients if (p := directory.by_email(a)) is not None and p.access_code]
+    if not coded or (len(coded) == 1 and len(message.recipients) == 1):
+        return [message]
+    groups = [replace(message, to=(a,), cc=(), bcc=()) for a in coded]
+    rest = [a for a in message.recipients if a not in coded]
+    if rest:
+        groups.append(
+            replace(
+                message,
+                to=tuple(a for a in message.to if a in rest),
+                cc=tuple(a for a in message.cc if a in rest),
+                bcc=tuple(a for a in message.bcc if a in rest),
+            )
+        )
+    return groups
+
+
+def _password_for(message: Message, directory: Directory, options: ProtectOptions) -> tuple[str, str]:
+    if options.password:
+        return options.password, "given"
+    if len(message.recipients) == 1:
+        person = directory.by_email(message.recipients[0])
+        if person is not None and person.access_code:
+            return person.access_code, "access_code"
+    return generate_password(), "generated"
+
+
+def _directory_certificates(message: Message, directory: Directory) -> tuple[bytes, ...] | None:
+    certificates = []
+    for address in message.recipients:
+        person = directory.by_email(address)
+        if person is None or not person.certificate.startswith("-----BEGIN CERTIFICATE-----"):
+            return None
+        certificates.append(person.certificate.encode())
+    return tuple(certificates) or None
+
+
+def _notice(language: str, pseudonyms: Sequence[str]) -> str:
+    return t("notice.body", language, reference=", ".join(pseudonyms) or "—")
+
+
+def _pdf_envelope(
+    message: Message, renamed: Mapping[int, str], password: str, language: str, pseudonyms: Sequence[str]
+) -> Message:
+    """Body and non-PDF files into one encrypted ``message.pdf``; each PDF re-encrypted as a PDF under its
+    pseudonymised name. ``message`` still holds the original attachments, which travel only encrypted;
+    attachments that are already protected travel as they are."""
+    from medseal.envelope.pdf import seal
+
+    indexes = [i for i, a in enumerate(message.attachments) if not is_protected_attachment(a)]
+    already = [a for a in message.attachments if is_protected_attachment(a)]
+    sealed = seal(
+        message.text_body,
+        message.html_body,
+        [message.attachments[i] for i in indexes],
+        password,
+        title=t("notice.pdf_title", language),
+        outer_names=[renamed.get(i, message.attachments[i].filename) for i in indexes],
+    )
+    return replace(
+        message,
+        text_body=_notice(language, pseudonyms),
+        html_body=None,
+        attachments=(*sealed, *already),
+    )
+
+
+def _smime_envelope(message: Message, certificates: Sequence[bytes]) -> bytes:
+    """The whole content (original body and attachments) as one S/MIME enveloped entity."""
+    from medseal.compose import build_email
+    from medseal.envelope.smime import encrypt_smime
+
+    inner = build_email(message)
+    for header in ("From", "To", "Cc", "Subject", "Date", "Message-ID", "MIME-Version"):
+        del inner[header]
+    return encrypt_smime(inner.as_bytes(), list(certificates))
+
+
+def _pseudonymised_names(
+    message: Message, verdict: Verdict, table: Mapping[str, str], language: str
+) -> tuple[str, dict[int, str]]:
+    """The subject and the attachment file names with identifiers replaced by pseudonyms."""
+    subject_findings = [
+        f for f in verdict.findings if f.where is Where.SUBJECT and f.kind in IDENTIFIER_KINDS
+    ]
+    subject = message.subject
+    if subject_findings:
+        subject = pseudonymise_subject(
+            subject, subject_findings, _pseudonyms_for(subject_findings, table), language
+        )
+    renamed: dict[int, str] = {}
+    for index, attachment in enumerate(message.attachments):
+        name_findings = [
+            f for f in verdict.findings if f.where is Where.ATTACHMENT_NAME and f.part == index and f.span
+        ]
+        if name_findings and not is_protected_attachment(attachment):
+            pseudonyms = _pseudonyms_for(name_findings, table)
+            renamed[index] = pseudonymise_filename(attachment.filename, name_findings, pseudonyms)
+    return subject, renamed
+
+
+def protect_message(message: Message, context: ScanContext, options: ProtectOptions) -> ProtectResult:
+    """Scan ``message`` and return what to send instead (or why nothing can be sent)."""
+    verdict = scan_message(message, context)
+    directory = context.directory or Directory()
+    language = options.language
+    table = _patient_pseudonyms(verdict.findings, options.key)
+    all_pseudonyms = tuple(table.values())
+    subject, renamed = _pseudonymised_names(message, verdict, table, language)
+
+    def blocked(reasons: list[str], kinds: list[Kind]) -> ProtectResult:
+        return ProtectResult(
+            verdict,
+            Action.BLOCK,
+            (),
+            tuple(dict.fromkeys(reasons)),
+            all_pseudonyms,
+            subject,
+            renamed,
+            tuple(kinds),
+        )
+
+    blockers = _blockers(verdict, context, options)
+    if blockers:
+        return blocked([t(_REASON_FOR.get(kind, "ui.blocked"), language) for kind in blockers], blockers)
+    needs_recipient_fix = options.fix_recipients and any(
+        f.kind in _FIXED_BY_RECIPIENTS for f in verdict.findings
+    )
+    if all(f.where is Where.RECIPIENTS for f in verdict.findings) and not needs_recipient_fix:
+        return ProtectResult(
+            verdict, Action.SEND, (Outgoing(message, Envelope.NONE),), (), all_pseudonyms, subject
+        )
+
+    reasons: list[str] = []
+    if subject != message.subject:
+        reasons.append(
+            t("reason.subject_pseudonymised", language, pseudonym=", ".join(all_pseudonyms) or "—")
+        )
+    if renamed:
+        reasons.append(t("reason.filename_renamed", language))
+    groups, recipient_reasons = _recipient_groups(
+        replace(message, subject=subject), verdict, directory, context.policy.fix_recipients, options
+    )
+    reasons += [t(key, language) for key in recipient_reasons]
+    if not any(group.recipients for group in groups):
+        return blocked([t("reason.fix_recipients_needed", language)], [Kind.RECIPIENT_MISMATCH])
+    outgoing: list[Outgoing] = []
+    for group in groups:
+        if verdict.needs_encryption:
+            outgoing += _encrypt_group(group, renamed, directory, options, language, all_pseudonyms)
+        else:
+            outgoing.append(Outgoing(_renamed(group, renamed), Envelope.NONE))
+
+    envelopes = {o.envelope for o in outgoing}
+    for envelope, key in (
+        (Envelope.PDF_PASSWORD, "reason.encrypted_pdf"),
+        (Envelope.SMIME, "reason.encrypted_smime"),
+        (Envelope.NATIVE, "reason.encrypted_native"),
+    ):
+        if envelope in envelopes:
+            reasons.append(t(key, language))
+    if not verdict.needs_encryption:
+        reasons.append(t("reason.trusted_only", language))
+    return ProtectResult(
+        verdict, Action.APPLY, tuple(outgoing), tuple(reasons), all_pseudonyms, subject, renamed
+    )
+
+
+def _renamed(message: Message, renamed: Mapping[int, str]) -> Message:
+    attachments = tuple(
+        replace(a, filename=renamed[i]) if i in renamed else a for i, a in enumerate(message.attachments)
+    )
+    return replace(message, attachments=attachments)
+
+
+def _encrypt_group(
+    group: Message,
+    renamed: Mapping[int, str],
+    directory: Directory,
+    options: ProtectOptions,
+    language: str,
+    pseudonyms: Sequence[str],
+) -> list[Outgoing]:
+    recipients = {a.lower() for a in group.recipients}
+    if recipients and recipients <= {a.lower() for a in options.native_encryption}:
+        return [Outgoing(_renamed(group, renamed), Envelope.NATIVE)]
+    certificates = options.recipient_certificates or _directory_certificates(group, directory)
+    if certificates:
+        entity = _smime_envelope(group, certificates)
+        sent = replace(group, text_body=None, html_body=None, attachments=())
+        return [Outgoing(sent, Envelope.SMIME, smime_entity=entity)]
+    outgoing = []
+    for part in _split_by_access_code(group, directory, options):
+        password, source = _password_for(part, directory, options)
+        protected = _pdf_envelope(part, renamed, password, language, pseudonyms)
+        outgoing.append(Outgoing(protected, Envelope.PDF_PASSWORD, password, source))
+    return outgoing

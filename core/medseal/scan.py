@@ -1,0 +1,157 @@
+"""Scanning: run every detector over every part of a message and let policy turn findings into a verdict."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from medseal.detect.birthdates import find_birth_dates
+from medseal.detect.names import find_names
+from medseal.detect.niss import find_niss
+from medseal.detect.recipients import check_recipients
+from medseal.directory import Directory
+from medseal.errors import InputError, UnreadableAttachment
+from medseal.extract import Limits, extract_text, is_message
+from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Kind, Level, Message, Verdict, Where
+from medseal.policy import Policy
+from medseal.recognise import is_protected_attachment
+
+#: Findings about what the message carries: an envelope protects them, a trusted mailbox may receive them.
+CONTENT_KINDS = IDENTIFIER_KINDS | {Kind.UNREADABLE_ATTACHMENT}
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What the practice told medseal: its directory, its policy and the extraction limits."""
+
+    directory: Directory | None = None
+    policy: Policy = field(default_factory=Policy)
+    limits: Limits = field(default_factory=Limits)
+
+
+def scan_text(text: str, where: Where, context: ScanContext, part: int | None = None) -> list[Finding]:
+    """Every identifier in one piece of text, in order of position."""
+    findings = find_niss(text, where, part)
+    findings += find_names(text, where, context.directory, part)
+    findings += find_birth_dates(text, where, part)
+    return sorted(findings, key=lambda f: f.span or (0, 0))
+
+
+def _html_extras(text_findings: list[Finding], html_findings: list[Finding]) -> list[Finding]:
+    """Findings of the HTML alternative that the text body did not already show."""
+    seen = Counter((f.kind, f.patient_key or f.masked) for f in text_findings)
+    extras = []
+    for finding in html_findings:
+        key = (finding.kind, finding.patient_key or finding.masked)
+        if seen[key]:
+            seen[key] -= 1
+        else:
+            extras.append(finding)
+    return extras
+
+
+def _unreadable(index: int, attachment: Attachment, reason: str) -> Finding:
+    extension = os.path.splitext(attachment.filename)[1].lower() or attachment.content_type
+    return Finding(
+        kind=Kind.UNREADABLE_ATTACHMENT,
+        where=Where.ATTACHMENT,
+        span=None,
+        confidence=1.0,
+        masked=f"#{index + 1} {extension}",
+        detail=reason,
+        part=index,
+    )
+
+
+def scan_attachment(
+    index: int, attachment: Attachment, context: ScanContext, depth: int = 0
+) -> list[Finding]:
+    """Findings in an attachment's name and content; a nested message is scanned as a whole."""
+    findings = scan_text(attachment.filename, Where.ATTACHMENT_NAME, context, index)
+    if is_protected_attachment(attachment):
+        return findings
+    if is_message(attachment):
+        if depth >= context.limits.max_nesting:
+            return [*findings, _unreadable(index, attachment, "messages nested too deeply")]
+        from medseal.parse import parse_message
+
+        try:
+            inner = parse_message(attachment.data)
+        except InputError as exc:
+            return [*findings, _unreadable(index, attachment, str(exc))]
+        for finding in _content_findings(inner, context, depth + 1):
+            findings.append(_relocate(finding, index))
+        return findings
+    try:
+        text = extract_text(attachment, context.limits)
+    except UnreadableAttachment as exc:
+        return [*findings, _unreadable(index, attachment, exc.reason)]
+    return findings + scan_text(text, Where.ATTACHMENT, context, index)
+
+
+def _relocate(finding: Finding, index: int) -> Finding:
+    """A finding inside a nested message counts as a finding in the attachment that carries it."""
+    where = Where.ATTACHMENT_NAME if finding.where is Where.ATTACHMENT_NAME else Where.ATTACHMENT
+    return Finding(
+        kind=finding.kind,
+        where=where,
+        span=None,
+        confidence=finding.confidence,
+        masked=finding.masked,
+        detail=f"in attached message: {finding.detail}",
+        part=index,
+        clear=finding.clear,
+        patient_key=finding.patient_key,
+    )
+
+
+def _content_findings(message: Message, context: ScanContext, depth: int = 0) -> list[Finding]:
+    findings = scan_text(message.subject, Where.SUBJECT, context)
+    body = scan_text(message.text_body or "", Where.BODY, context)
+    if message.html_body:
+        html = scan_text(message.html_body, Where.BODY, context)
+        body += _html_extras(body, html) if message.text_body else html
+    findings += body
+    for index, attachment in enumerate(message.attachments):
+        findings += scan_attachment(index, attachment, context, depth)
+    return findings
+
+
+def scan_message(message: Message, context: ScanContext | None = None) -> Verdict:
+    """Every finding in ``message`` and what policy makes of them."""
+    context = context or ScanContext()
+    content = _content_findings(message, context)
+    findings = content + check_recipients(message, content, context.directory, context.policy)
+    return judge(message, findings, context.policy)
+
+
+def needs_encryption(message: Message, findings: Iterable[Finding], policy: Policy) -> bool:
+    """Patient data in the content and at least one recipient whose mailbox policy does not trust."""
+    carries_data = any(f.kind in CONTENT_KINDS for f in findings)
+    untrusted = not message.recipients or any(not policy.is_trusted(a) for a in message.recipients)
+    return carries_data and untrusted
+
+
+def finding_level(finding: Finding, encrypted: bool, policy: Policy) -> Level:
+    """The level policy gives one finding. Identifiers in the body or attachments only warn when every
+    recipient is trusted (no envelope needed); in the subject or a file name they always count, since the
+    guidance asks for a pseudonymised subject."""
+    level = policy.level_of(finding.kind)
+    in_clear_fields = finding.where in (Where.SUBJECT, Where.ATTACHMENT_NAME)
+    if finding.kind in CONTENT_KINDS and not encrypted and not in_clear_fields:
+        return min(level, Level.WARN)
+    return level
+
+
+def judge(message: Message, findings: list[Finding], policy: Policy) -> Verdict:
+    """Turn findings into a verdict: the worst level policy gives any of them."""
+    encrypt = needs_encryption(message, findings, policy)
+    level = Level.OK
+    reasons: list[str] = []
+    for finding in findings:
+        level = max(level, finding_level(finding, encrypt, policy))
+        if finding_level(finding, encrypt, policy) is Level.BLOCK and finding.kind.value not in reasons:
+            reasons.append(finding.kind.value)
+    return Verdict(level=level, findings=tuple(findings), reasons=tuple(reasons), needs_encryption=encrypt)

@@ -1,0 +1,273 @@
+"""The JSON contract shared by the Thunderbird and Outlook fronts: a compose snapshot in, a change set out.
+
+Both entry points take and return plain JSON-able dicts and never raise: whatever goes wrong comes back as
+``{"action": "block", "error": "<localised reason>"}`` (fail closed). The schemas of both documents are
+``data/snapshot.schema.json`` and ``data/changeset.schema.json``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from medseal.directory import Directory, parse_directory
+from medseal.errors import DirectoryError, MedsealError, PolicyError, SnapshotError
+from medseal.i18n import catalogue as _catalogue
+from medseal.i18n import normalise_language, t
+from medseal.model import Attachment, Message
+from medseal.policy import Policy, parse_policy
+from medseal.protect import Action, Envelope, ProtectOptions, ProtectResult, protect_message
+from medseal.scan import ScanContext
+
+CONTRACT_VERSION = 1
+MAX_ATTACHMENTS = 100
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A parsed compose snapshot: the message and the fronts' ids of its attachments."""
+
+    message: Message
+    attachment_ids: tuple[str, ...]
+    language: str
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    """``snapshot`` or ``changeset``: the JSON Schema of one side of the contract."""
+    text = resources.files("medseal").joinpath("data", f"{name}.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _strings(value: Any, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SnapshotError(f"{field} must be a list of addresses")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _optional_text(value: Any, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise SnapshotError(f"{field} must be a string or null")
+
+
+def parse_snapshot(document: Mapping[str, Any]) -> Snapshot:
+    """Validate a compose snapshot and turn it into the message model."""
+    if not isinstance(document, Mapping):
+        raise SnapshotError("the snapshot must be a JSON object")
+    if document.get("version", CONTRACT_VERSION) != CONTRACT_VERSION:
+        raise SnapshotError(f"unsupported snapshot version (expected {CONTRACT_VERSION})")
+    subject = _optional_text(document.get("subject", ""), "subject") or ""
+    body = document.get("body") or {}
+    if not isinstance(body, Mapping):
+        raise SnapshotError("body must be an object with text and html")
+    raw_attachments = document.get("attachments") or []
+    if not isinstance(raw_attachments, list) or len(raw_attachments) > MAX_ATTACHMENTS:
+        raise SnapshotError(f"attachments must be a list of at most {MAX_ATTACHMENTS} objects")
+    attachments, ids = [], []
+    for index, item in enumerate(raw_attachments):
+        if not isinstance(item, Mapping):
+            raise SnapshotError(f"attachments[{index}] must be an object")
+        name = item.get("name")
+        data = item.get("dataBase64")
+        if not isinstance(name, str) or not isinstance(data, str):
+            raise SnapshotError(f"attachments[{index}] needs a name and dataBase64")
+        try:
+            content = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise SnapshotError(f"attachments[{index}].dataBase64 is not valid base64") from None
+        content_type = item.get("contentType") or "application/octet-stream"
+        if not isinstance(content_type, str):
+            raise SnapshotError(f"attachments[{index}].contentType must be a string")
+        attachments.append(Attachment(name, content_type, content))
+        ids.append(str(item.get("id", index)))
+    sender = _optional_text(document.get("from", ""), "from") or ""
+    message = Message(
+        subject=subject,
+        text_body=_optional_text(body.get("text"), "body.text"),
+        html_body=_optional_text(body.get("html"), "body.html"),
+        attachments=tuple(attachments),
+        sender=sender.strip(),
+        to=_strings(document.get("to"), "to"),
+        cc=_strings(document.get("cc"), "cc"),
+        bcc=_strings(document.get("bcc"), "bcc"),
+    )
+    language = document.get("language")
+    return Snapshot(message, tuple(ids), normalise_language(language if isinstance(language, str) else None))
+
+
+def _settings(settings: Mapping[str, Any], snapshot_language: str) -> tuple[ScanContext, ProtectOptions]:
+    if not isinstance(settings, Mapping):
+        raise SnapshotError("settings must be a JSON object")
+    language = normalise_language(settings.get("language") or snapshot_language)
+    try:
+        key = base64.b64decode(str(settings.get("practiceKey") or ""), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise SnapshotError("the practice key is missing or is not 32 bytes in base64")
+    directory_csv = settings.get("directoryCsv") or ""
+    policy_toml = settings.get("policyToml") or ""
+    if not isinstance(directory_csv, str) or not isinstance(policy_toml, str):
+        raise SnapshotError("directoryCsv and policyToml must be text")
+    directory: Directory | None = (
+        parse_directory(directory_csv, "directoryCsv") if directory_csv.strip() else None
+    )
+    policy = parse_policy(policy_toml, "policyToml") if policy_toml.strip() else Policy()
+    native = frozenset(a.lower() for a in _strings(settings.get("nativeEncryptionRecipients"), "native"))
+    options = ProtectOptions(
+        key=key,
+        language=language,
+        fix_recipients=bool(settings.get("fixRecipients", False)),
+        native_encryption=native,
+    )
+    return ScanContext(directory=directory, policy=policy), options
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) -> dict[str, Any]:
+    """Describe ``result`` as the changes a front applies to its compose window."""
+    original = snapshot.message
+    document: dict[str, Any] = {
+        "version": CONTRACT_VERSION,
+        "verdict": result.verdict.label,
+        "action": result.action.value,
+        "findings": [f.public() for f in result.verdict.findings],
+        "reasons": list(result.reasons),
+        "error": None,
+        "subject": None,
+        "body": None,
+        "to": None,
+        "cc": None,
+        "bcc": None,
+        "removeAttachments": [],
+        "addAttachments": [],
+        "encryption": "none",
+        "password": None,
+        "pseudonyms": list(result.pseudonyms),
+    }
+    if result.action is not Action.APPLY:
+        return document
+    if len(result.outgoing) != 1:
+        document["action"] = Action.BLOCK.value
+        document["reasons"] = [*result.reasons, t("reason.recipients_split", snapshot.language)]
+        return document
+    outgoing = result.outgoing[0]
+    sent = outgoing.message
+    if sent.subject != original.subject:
+        document["subject"] = sent.subject
+    if (sent.text_body, sent.html_body) != (original.text_body, original.html_body):
+        document["body"] = {"text": sent.text_body, "html": sent.html_body}
+    for field in ("to", "cc", "bcc"):
+        if getattr(sent, field) != getattr(original, field):
+            document[field] = list(getattr(sent, field))
+    kept = [index for index, attachment in enumerate(original.attachments) if attachment in sent.attachments]
+    document["removeAttachments"] = [
+        snapshot.attachment_ids[i] for i in range(len(original.attachments)) if i not in kept
+    ]
+    document["addAttachments"] = [
+        {
+            "name": a.filename,
+            "contentType": a.content_type,
+            "dataBase64": _b64(a.data) if include_data else None,
+        }
+        for a in sent.attachments
+        if a not in original.attachments
+    ]
+    document["encryption"] = {
+        Envelope.NONE: "none",
+        Envelope.PDF_PASSWORD: "pdf-password",
+        Envelope.NATIVE: "native",
+        Envelope.SMIME: "native",
+    }[outgoing.envelope]
+    if outgoing.password and (include_data or outgoing.password_source != "generated"):
+        document["password"] = {
+            "value": outgoing.password if include_data else None,
+            "source": outgoing.password_source,
+            "recipients": list(sent.recipients),
+        }
+    elif outgoing.password:
+        document["password"] = {
+            "value": None,
+            "source": outgoing.password_source,
+            "recipients": list(sent.recipients),
+        }
+    return document
+
+
+def _failure(language: str, detail: str) -> dict[str, Any]:
+    return {
+        "version": CONTRACT_VERSION,
+        "verdict": "block",
+        "action": "block",
+        "findings": [],
+        "reasons": [t("reason.core_failed", language, detail=detail)],
+        "error": t("reason.core_failed", language, detail=detail),
+        "subject": None,
+        "body": None,
+        "to": None,
+        "cc": None,
+        "bcc": None,
+        "removeAttachments": [],
+        "addAttachments": [],
+        "encryption": "none",
+        "password": None,
+        "pseudonyms": [],
+    }
+
+
+def _run(snapshot_doc: Mapping[str, Any], settings: Mapping[str, Any], include_data: bool) -> dict[str, Any]:
+    language = normalise_language(settings.get("language") if isinstance(settings, Mapping) else None)
+    try:
+        snapshot = parse_snapshot(snapshot_doc)
+        language = normalise_language(
+            (settings.get("language") if isinstance(settings, Mapping) else None) or snapshot.language
+        )
+        context, options = _settings(settings, snapshot.language)
+        result = protect_message(snapshot.message, context, options)
+        return change_set(snapshot, result, include_data)
+    except DirectoryError as exc:
+        return _failure(language, t("error.invalid_directory", language, detail=str(exc)))
+    except PolicyError as exc:
+        return _failure(language, t("error.invalid_policy", language, detail=str(exc)))
+    except MedsealError as exc:
+        return _failure(language, t("error.invalid_snapshot", language, detail=str(exc)))
+    except Exception as exc:  # fail closed: the front blocks the send and shows why
+        return _failure(language, type(exc).__name__)
+
+
+def analyse(snapshot: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What protect would do, without the encrypted attachments' bytes or a generated password."""
+    return _run(snapshot, settings, include_data=False)
+
+
+def protect(snapshot: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The full change set: apply it and send, or block."""
+    return _run(snapshot, settings, include_data=True)
+
+
+def catalogue(language: str) -> dict[str, str]:
+    """Every user-facing string of one language."""
+    return _catalogue(language)
+
+
+def analyse_json(snapshot: str, settings: str) -> str:
+    """JSON strings in and out, for the Pyodide bridge."""
+    return json.dumps(analyse(json.loads(snapshot), json.loads(settings)))
+
+
+def protect_json(snapshot: str, settings: str) -> str:
+    """JSON strings in and out, for the Pyodide bridge."""
+    return json.dumps(protect(json.loads(snapshot), json.loads(settings)))

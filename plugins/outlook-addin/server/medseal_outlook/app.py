@@ -1,0 +1,167 @@
+"""The ASGI app: the core's analyse/protect/catalogue over HTTPS, and the add-in's own files.
+
+Routes: ``POST /api/v1/analyse`` and ``/api/v1/protect`` (compose snapshot in, change set out),
+``GET /api/v1/catalogue/{language}``, ``GET /openapi.json``, ``GET /healthz``, and the add-in's pages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from functools import partial
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from medseal import service
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from medseal_outlook.config import LANGUAGES, ConfigError, PracticeFiles, ServerConfig, load_config
+from medseal_outlook.guard import BodyLimit, SafeErrors, SecurityHeaders, TokenAuth
+from medseal_outlook.openapi import build_openapi
+from medseal_outlook.schemas import snapshot_problems
+
+log = logging.getLogger("medseal.server")
+
+CONFIG_ENV = "MEDSEAL_SERVER_CONFIG"
+WEB_ROOT = Path(str(resources.files("medseal_outlook").joinpath("web")))
+#: Strings the on-send handler needs when it cannot reach the API (server down, no token yet).
+OFFLINE_KEYS = (
+    "reason.server_unreachable",
+    "reason.core_timeout",
+    "reason.core_failed",
+    "reason.not_configured",
+    "reason.too_large",
+    "ui.open_pane",
+    "ui.blocked",
+    "ui.title",
+    "ui.token",
+    "ui.save",
+    "ui.saved",
+    "ui.loading",
+)
+STRINGS_MARKER = "/*@medseal-offline-strings@*/ {}"
+
+Contract = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+def _error(status: int, message: str, details: list[str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": message}
+    if details:
+        body["details"] = details
+    return JSONResponse(body, status_code=status)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse(body: bytes) -> tuple[object, str | None]:
+    try:
+        return json.loads(body, parse_constant=_reject_constant), None
+    except UnicodeDecodeError:
+        return None, "the body is not UTF-8"
+    except RecursionError:
+        return None, "the JSON is nested too deeply"
+    except ValueError:
+        return None, "the body is not valid JSON"
+
+
+def offline_strings() -> dict[str, dict[str, str]]:
+    """The few catalogue strings the on-send handler must have without the API, in every language."""
+    out = {}
+    for language in LANGUAGES:
+        table = service.catalogue(language)
+        out[language] = {key: table[key] for key in OFFLINE_KEYS if key in table}
+    return out
+
+
+def create_app(config: ServerConfig) -> Starlette:
+    """The app for one configuration (its token is read once, here)."""
+    practice = PracticeFiles(config)
+    openapi = build_openapi()
+    launchevent = (WEB_ROOT / "launchevent.js").read_text(encoding="utf-8")
+    launchevent = launchevent.replace(STRINGS_MARKER, json.dumps(offline_strings(), ensure_ascii=False))
+
+    async def contract(operation: Contract, request: Request) -> Response:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return _error(415, "send the snapshot as application/json")
+        payload, problem = _parse(await request.body())
+        if problem:
+            return _error(400, problem)
+        problems = snapshot_problems(payload)
+        if problems:
+            return _error(422, "not a compose snapshot", problems)
+        assert isinstance(payload, dict)
+        try:
+            settings = practice.settings(payload.get("language"))
+        except (ConfigError, OSError, UnicodeDecodeError, ValueError) as exc:
+            log.error("practice files unusable: %s", type(exc).__name__)
+            return _error(503, "the server's practice files are unusable; see its configuration")
+        result = await run_in_threadpool(operation, payload, settings)
+        return JSONResponse(result)
+
+    async def catalogue(request: Request) -> Response:
+        language = request.path_params["language"]
+        if language not in LANGUAGES:
+            return _error(404, f"unknown language; use one of {', '.join(LANGUAGES)}")
+        return JSONResponse(service.catalogue(language))
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def openapi_json(_: Request) -> Response:
+        return JSONResponse(openapi)
+
+    async def launchevent_js(_: Request) -> Response:
+        # Cached by Outlook: the handler then still runs (and blocks) if the server goes down later.
+        return Response(
+            launchevent,
+            media_type="text/javascript; charset=utf-8",
+            headers={"cache-control": "public, max-age=3600"},
+        )
+
+    api = [  # mounted apart, so a wrong method gets its own 405 (with the right Allow), not the static files'
+        Route("/analyse", partial(contract, service.analyse), methods=["POST"]),
+        Route("/protect", partial(contract, service.protect), methods=["POST"]),
+        Route("/catalogue/{language}", catalogue, methods=["GET"]),
+    ]
+    routes = [
+        Mount("/api/v1", routes=api),
+        Route("/healthz", health, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/launchevent.js", launchevent_js, methods=["GET"]),
+        Mount("/", StaticFiles(directory=WEB_ROOT)),
+    ]
+    middleware = [
+        Middleware(SafeErrors),
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimit, max_bytes=config.max_request_bytes),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(config.allowed_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+            max_age=600,
+        ),
+        Middleware(TokenAuth, token=config.token()),
+    ]
+    return Starlette(routes=routes, middleware=middleware)
+
+
+def app_from_environment() -> Starlette:
+    """uvicorn's factory (``--factory``) for worker processes: the config path comes from the environment."""
+    path = os.environ.get(CONFIG_ENV)
+    if not path:
+        raise ConfigError(f"{CONFIG_ENV} is not set")
+    return create_app(load_config(path))

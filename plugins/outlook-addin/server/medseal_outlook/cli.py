@@ -1,0 +1,101 @@
+"""``medseal serve``: set up (``--init DIR``) or run (``--config DIR/server.toml``) the Outlook server.
+
+The lead CLI (``medseal_cli``) mounts this with :func:`add_serve_parser` and calls :func:`run_serve`;
+``python -m medseal_outlook`` runs the same command on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from medseal.errors import InputError
+
+from medseal_outlook.config import DEFAULT_HOST, DEFAULT_PORT, load_config
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--init", metavar="DIR", help="write DIR/server.toml, a token, a practice key and a dev certificate")
+    mode.add_argument("--config", metavar="FILE", help="run the server described by FILE (DIR/server.toml)")
+    parser.add_argument("--host", help=f"address to bind (default from server.toml, else {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, help=f"port (default from server.toml, else {DEFAULT_PORT})")
+    parser.add_argument("--workers", type=int, help="worker processes (default from server.toml, else 1)")
+
+
+def add_serve_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``serve`` sub-command to the ``medseal`` CLI."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the HTTPS server for the Outlook add-in",
+        description="Run the HTTPS server behind medseal's Outlook add-in.",
+    )
+    _configure(parser)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from medseal_outlook.provision import init_server_dir
+
+    result = init_server_dir(args.init, host=args.host or DEFAULT_HOST, port=args.port or DEFAULT_PORT)
+    for path in result.written:
+        print(f"wrote {path}", file=sys.stderr)
+    for path in result.kept:
+        print(f"kept  {path} (already there)", file=sys.stderr)
+    folder = result.folder
+    print(
+        f"""
+Next steps:
+  - practice key: {folder / "practice.key"} keys the pseudonyms; keep it secret and back it up.
+  - patient directory and practice rules: set `directory` and `policy` in {result.config}.
+  - the certificate {folder / "cert.pem"} is self-signed, for development: trust it on this computer,
+    or put your own certificate and key in {result.config}.
+  - start:  medseal serve --config {result.config}
+  - in Outlook, open the medseal pane once and paste the token from {folder / "token"}.""",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run ``medseal serve`` from parsed arguments; returns the exit code."""
+    if args.init:
+        return _init(args)
+    try:
+        config = load_config(args.config)
+        config.token()  # fail now, not in every worker
+        if config.certificate is None or config.private_key is None:
+            raise InputError("server.toml needs certificate and private_key: Office add-ins require HTTPS")
+    except InputError as exc:
+        print(f"medseal serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    import uvicorn
+
+    from medseal_outlook.app import CONFIG_ENV
+    from medseal_outlook.logconf import log_config
+
+    os.environ[CONFIG_ENV] = str(config.path)
+    uvicorn.run(
+        "medseal_outlook.app:app_from_environment",
+        factory=True,
+        host=args.host or config.host,
+        port=args.port or config.port,
+        workers=args.workers or config.workers,
+        ssl_certfile=str(config.certificate),
+        ssl_keyfile=str(config.private_key),
+        log_config=log_config(),
+        server_header=False,
+        date_header=False,
+        proxy_headers=False,
+    )
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m medseal_outlook``: the ``serve`` command on its own."""
+    parser = argparse.ArgumentParser(prog="python -m medseal_outlook", description="Run medseal's Outlook server.")
+    _configure(parser)
+    return run_serve(parser.parse_args(argv))

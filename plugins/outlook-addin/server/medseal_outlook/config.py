@@ -1,0 +1,183 @@
+"""``server.toml``: where the server listens, its TLS files, its token and the practice's files.
+
+Relative paths are read from the folder of ``server.toml``. The practice key, the patient directory and the
+policy are re-read when their files change, so a directory update needs no restart; nothing else is kept
+between requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from medseal.errors import InputError, KeyFileError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8443
+#: Outlook's attachment limit is about 25 MB; base64 makes that about 33.4 MB of JSON, plus the body.
+DEFAULT_MAX_REQUEST_MB = 36
+LANGUAGES = ("fr", "nl", "de", "en")
+
+
+class ConfigError(InputError):
+    """``server.toml`` or a file it names is missing or malformed."""
+
+    message = "invalid server configuration"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """What ``server.toml`` says, with paths made absolute."""
+
+    path: Path
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    workers: int = 1
+    certificate: Path | None = None
+    private_key: Path | None = None
+    token_file: Path | None = None
+    allowed_origins: tuple[str, ...] = ()
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_MB * 1024 * 1024
+    practice_key: Path | None = None
+    directory: Path | None = None
+    policy: Path | None = None
+    language: str = "fr"
+    fix_recipients: bool = False
+
+    def token(self) -> str:
+        """The API token (read at start-up; an empty or missing token refuses to start)."""
+        if self.token_file is None:
+            raise ConfigError("server.toml names no token_file")
+        try:
+            token = self.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the token file {self.token_file}") from exc
+        if len(token) < 16:
+            raise ConfigError(f"the token in {self.token_file} is too short (16 characters at least)")
+        return token
+
+
+def _path(base: Path, value: Any, key: str) -> Path | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"server.toml: {key} must be a path (a string)")
+    return (base / os.path.expanduser(value)).resolve()
+
+
+def _get(table: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    value = table.get(key, default)
+    if kind is int and isinstance(value, bool):
+        raise ConfigError(f"server.toml: {key} must be an integer")
+    if not isinstance(value, kind):
+        raise ConfigError(f"server.toml: {key} must be of type {kind.__name__}")
+    return value
+
+
+def load_config(path: str | os.PathLike[str]) -> ServerConfig:
+    """Read and check ``server.toml``."""
+    config_path = Path(path).resolve()
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {config_path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path} is not valid TOML: {exc}") from exc
+    server = data.get("server", {})
+    practice = data.get("medseal", {})
+    if not isinstance(server, dict) or not isinstance(practice, dict):
+        raise ConfigError("server.toml: [server] and [medseal] must be tables")
+    base = config_path.parent
+    origins = _get(server, "allowed_origins", list, [])
+    if not all(isinstance(o, str) and o.startswith("https://") for o in origins):
+        raise ConfigError("server.toml: allowed_origins must be a list of https:// origins")
+    language = _get(practice, "language", str, "fr")
+    if language not in LANGUAGES:
+        raise ConfigError(f"server.toml: language must be one of {', '.join(LANGUAGES)}")
+    max_mb = _get(server, "max_request_mb", int, DEFAULT_MAX_REQUEST_MB)
+    port = _get(server, "port", int, DEFAULT_PORT)
+    workers = _get(server, "workers", int, 1)
+    if not 0 < port < 65536 or workers < 1 or max_mb < 1:
+        raise ConfigError("server.toml: port, workers or max_request_mb out of range")
+    return ServerConfig(
+        path=config_path,
+        host=_get(server, "host", str, DEFAULT_HOST),
+        port=port,
+        workers=workers,
+        certificate=_path(base, server.get("certificate"), "certificate"),
+        private_key=_path(base, server.get("private_key"), "private_key"),
+        token_file=_path(base, server.get("token_file"), "token_file"),
+        allowed_origins=tuple(o.rstrip("/") for o in origins),
+        max_request_bytes=max_mb * 1024 * 1024,
+        practice_key=_path(base, practice.get("practice_key"), "practice_key"),
+        directory=_path(base, practice.get("directory"), "directory"),
+        policy=_path(base, practice.get("policy"), "policy"),
+        language=language,
+        fix_recipients=_get(practice, "fix_recipients", bool, False),
+    )
+
+
+@dataclass
+class _Watched:
+    """A text file re-read only when its modification time or size changes."""
+
+    path: Path | None
+    stamp: tuple[int, int] | None = None
+    text: str = ""
+
+    def read(self) -> str:
+        if self.path is None:
+            return ""
+        try:
+            info = self.path.stat()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {self.path.name}") from exc
+        stamp = (info.st_mtime_ns, info.st_size)
+        if stamp != self.stamp:
+            self.text = self.path.read_text(encoding="utf-8")
+            self.stamp = stamp
+        return self.text
+
+
+def parse_practice_key(text: str) -> str:
+    """Check a practice key file's content (base64 of 32 bytes, one line) and return it normalised."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyFileError("the practice key file is not base64") from exc
+    if len(raw) != 32:
+        raise KeyFileError("the practice key must be 32 bytes")
+    return base64.b64encode(raw).decode("ascii")
+
+
+@dataclass
+class PracticeFiles:
+    """The core's settings (contract ``settings``) from the files named in ``server.toml``."""
+
+    config: ServerConfig
+    _key: _Watched = field(init=False)
+    _directory: _Watched = field(init=False)
+    _policy: _Watched = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._key = _Watched(self.config.practice_key)
+        self._directory = _Watched(self.config.directory)
+        self._policy = _Watched(self.config.policy)
+
+    def settings(self, language: str | None = None) -> dict[str, Any]:
+        """The settings dict the core's service takes; raises :class:`ConfigError` if a file is unreadable."""
+        if self.config.practice_key is None:
+            raise ConfigError("server.toml names no practice_key")
+        return {
+            "practiceKey": parse_practice_key(self._key.read()),
+            "directoryCsv": self._directory.read(),
+            "policyToml": self._policy.read(),
+            "language": language if language in LANGUAGES else self.config.language,
+            "fixRecipients": self.config.fix_recipients,
+            "nativeEncryptionRecipients": [],
+        }

@@ -1,0 +1,44 @@
+// The medseal core in a module worker: Pyodide starts here once, when the background page starts it, and
+// answers analyse/protect requests. A worker (not the background page itself) so that a check that runs too
+// long can really be stopped: the page terminates the worker and starts a fresh one (fail closed meanwhile).
+// Pyodide 314 refuses classic workers; this one is created with {type: "module"}.
+
+const RUNTIME_URL = new URL("runtime/", import.meta.url).href;
+
+let core = null;
+
+async function start() {
+  const started = performance.now();
+  try {
+    core = await import(new URL("medseal-core.js", RUNTIME_URL).href);
+    const { times } = await core.initCore(RUNTIME_URL, { stdout: () => {}, stderr: () => {} });
+    postMessage({ type: "ready", times: { ...times, total: performance.now() - started } });
+  } catch (error) {
+    core = null;
+    postMessage({ type: "failed", error: firstLine(error) });
+  }
+}
+
+function firstLine(error) {
+  const text = String((error && (error.message || error)) || "unknown error");
+  const lines = text.split("\n").map((line) => line.trim()).filter(Boolean);
+  // Python tracebacks end with the exception line; JS errors start with it.
+  const line = text.includes("Traceback") ? lines[lines.length - 1] : lines[0];
+  return (line || "unknown error").slice(0, 200);
+}
+
+onmessage = async ({ data }) => {
+  const { id, op, snapshot, settings } = data;
+  const started = performance.now();
+  try {
+    if (!core) throw new Error("core not started");
+    const result = op === "protect" ? await core.protect(snapshot, settings) : await core.analyse(snapshot, settings);
+    postMessage({ type: "result", id, result, ms: performance.now() - started });
+  } catch (error) {
+    // Only the runtime itself can fail here (medseal.service never raises): report the error's kind only,
+    // never a message that could quote the content being checked.
+    postMessage({ type: "error", id, error: (error && error.name) || "Error" });
+  }
+};
+
+start();

@@ -1,0 +1,62 @@
+// Apply a change set to a compose tab: attachments replaced by the encrypted ones, then subject, body,
+// recipients and Thunderbird's own encryption.
+
+import { fromBase64 } from "./b64.js";
+
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Plain text as the body of an HTML message (escaped, line breaks kept). */
+export function textToHtml(text) {
+  const escaped = String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  return `<body><div style="white-space: pre-wrap">${escaped}</div></body>`;
+}
+
+/** The technology to turn on for a change set whose encryption is "native", or null if none can be. */
+export async function nativeTechnology(details) {
+  const current = details.selectedEncryptionTechnology;
+  if (current && current.name) return current.name;
+  if (!details.identityId) return null;
+  const identity = await messenger.identities.get(details.identityId);
+  const capabilities = (identity && identity.encryptionCapabilities) || {};
+  for (const name of ["OpenPGP", "S/MIME"]) if (capabilities[name]?.canEncrypt) return name;
+  return null;
+}
+
+/** The compose details a change set asks for (null fields mean unchanged). */
+export async function detailsFor(changeSet, details) {
+  const update = {};
+  if (typeof changeSet.subject === "string") update.subject = changeSet.subject;
+  for (const field of ["to", "cc", "bcc"]) {
+    if (Array.isArray(changeSet[field])) update[field] = changeSet[field];
+  }
+  if (changeSet.body) {
+    const { text, html } = changeSet.body;
+    if (details.isPlainText) update.plainTextBody = text ?? "";
+    else update.body = html ?? textToHtml(text ?? "");
+  }
+  if (changeSet.headers && typeof changeSet.headers === "object") {
+    // Headers the core wants on the sent message (e.g. the envelope hint), added to the window's own.
+    const names = new Set(Object.keys(changeSet.headers).map((name) => name.toLowerCase()));
+    const kept = (details.customHeaders || []).filter((header) => !names.has(header.name.toLowerCase()));
+    update.customHeaders = [...kept, ...Object.entries(changeSet.headers).map(([name, value]) => ({ name, value }))];
+  }
+  if (changeSet.encryption === "native") {
+    const name = await nativeTechnology(details);
+    if (!name) throw new Error("native encryption unavailable");
+    update.selectedEncryptionTechnology = { name, encryptBody: true };
+  }
+  return update;
+}
+
+/** Replace attachments and set the new details on the compose tab. */
+export async function applyChangeSet(tabId, changeSet, details) {
+  const update = await detailsFor(changeSet, details);
+  for (const id of changeSet.removeAttachments || []) {
+    await messenger.compose.removeAttachment(tabId, Number(id));
+  }
+  for (const added of changeSet.addAttachments || []) {
+    const file = new File([fromBase64(added.dataBase64)], added.name, { type: added.contentType });
+    await messenger.compose.addAttachment(tabId, { file, name: added.name });
+  }
+  if (Object.keys(update).length) await messenger.compose.setComposeDetails(tabId, update);
+}

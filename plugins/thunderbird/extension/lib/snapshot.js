@@ -1,0 +1,94 @@
+// The compose snapshot of the JSON contract, taken from a compose tab: subject, sender, recipients (mailing
+// lists expanded), text and HTML bodies, and every attachment as bytes.
+
+import { toBase64 } from "./b64.js";
+
+function flatten(parsed) {
+  const out = [];
+  for (const entry of parsed) {
+    if (entry.group) out.push(...flatten(entry.group));
+    else if (entry.email) out.push(entry.email);
+    else if (entry.name) out.push(entry.name); // left as typed: the core judges it
+  }
+  return out;
+}
+
+async function contactEmails(recipient) {
+  if (recipient.type === "mailingList") {
+    const members = await messenger.mailingLists.listMembers(recipient.id);
+    return members.map((contact) => primaryEmail(contact)).filter(Boolean);
+  }
+  const contact = await messenger.contacts.get(recipient.id);
+  const email = contact && primaryEmail(contact);
+  return email ? [email] : [];
+}
+
+function primaryEmail(contact) {
+  return (contact.properties && (contact.properties.PrimaryEmail || contact.properties.SecondEmail)) || "";
+}
+
+/** Bare addresses of a ComposeRecipientList (strings, contacts or mailing lists). */
+export async function addresses(list) {
+  const items = list === undefined || list === null ? [] : Array.isArray(list) ? list : [list];
+  const out = [];
+  for (const item of items) {
+    if (typeof item === "string") {
+      const parsed = await messenger.messengerUtilities.parseMailboxString(item, { expandMailingLists: true });
+      out.push(...flatten(parsed));
+    } else if (item && item.id) {
+      out.push(...(await contactEmails(item)));
+    }
+  }
+  return out;
+}
+
+/** Bytes of every attachment, as the contract's attachment entries. */
+export async function attachments(tabId) {
+  const out = [];
+  for (const attachment of await messenger.compose.listAttachments(tabId)) {
+    const file = await messenger.compose.getAttachmentFile(attachment.id);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    out.push({
+      id: String(attachment.id),
+      name: attachment.name || file.name,
+      contentType: file.type || "application/octet-stream",
+      dataBase64: toBase64(bytes),
+    });
+  }
+  return out;
+}
+
+/** True when the compose window already encrypts with S/MIME or OpenPGP. */
+export function encryptsNatively(details) {
+  const technology = details.selectedEncryptionTechnology;
+  return Boolean(technology && technology.encryptBody);
+}
+
+/** The compose snapshot for a compose tab, given its current details. */
+export async function takeSnapshot(tabId, details, language) {
+  let [from] = await addresses(details.from ? [details.from] : []);
+  if (!from && details.identityId) from = (await messenger.identities.get(details.identityId))?.email;
+  const body = details.isPlainText
+    ? { text: details.plainTextBody ?? "", html: null }
+    : { text: details.plainTextBody ?? null, html: details.body ?? "" };
+  return {
+    version: 1,
+    subject: details.subject || "",
+    from: from || "",
+    to: await addresses(details.to),
+    cc: await addresses(details.cc),
+    bcc: await addresses(details.bcc),
+    body,
+    attachments: await attachments(tabId),
+    language,
+  };
+}
+
+/**
+ * Recipients Thunderbird encrypts to itself. The MailExtension API cannot tell whether Thunderbird holds a
+ * certificate or key for an address, so this is known only when the compose window already has encryption
+ * turned on: Thunderbird then refuses to send unless it can encrypt to every recipient.
+ */
+export function nativeRecipients(details, snapshot) {
+  return encryptsNatively(details) ? [...snapshot.to, ...snapshot.cc, ...snapshot.bcc] : [];
+}

@@ -1,0 +1,151 @@
+// The medseal core in Pyodide: start it once, then call medseal.service with JSON.
+//
+// Works in a Thunderbird background page (moz-extension:// URLs) and under Node (file:// URLs, used by the
+// tests). Everything it loads lies in the staged runtime directory (see plugins/thunderbird/pyodide_runtime.py):
+//
+//   <runtime>/medseal-core.js     this file
+//   <runtime>/medseal-noble.js    the crypto primitives, registered in Python as the module `medseal_noble`
+//   <runtime>/noble/...           @noble/ciphers and @noble/hashes (ESM, relative imports)
+//   <runtime>/pyodide/...         pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip, lock file
+//   <runtime>/wheels/*.whl        the core and its pure-Python dependencies
+//   <runtime>/runtime.json        what was staged, the wheels to install among it
+//
+// Usage:
+//   import { initCore, analyse, protect, catalogue } from "./runtime/medseal-core.js";
+//   await initCore();                       // once, at start-up (≈ 3–5 s); later calls return the same promise
+//   const changeSet = await analyse(snapshot, settings);   // plain objects in and out (the JSON contract)
+//
+// analyse/protect/catalogue reject only if the runtime itself is broken (Pyodide did not start, Python
+// crashed); medseal.service reports every other problem inside the change set. The caller fails closed.
+
+import * as noble from "./medseal-noble.js";
+
+const GLUE_PY = `
+import importlib, json
+
+def call(name, *args):
+    service = importlib.import_module("medseal.service")
+    return json.dumps(getattr(service, name)(*(json.loads(arg) for arg in args)))
+`;
+
+const WARM_SNAPSHOT = {
+  version: 1, subject: "", from: "", to: [], cc: [], bcc: [],
+  body: { text: "", html: null }, attachments: [], language: "en",
+};
+
+let started = null;
+let state = null;
+
+function asDirURL(indexURL) {
+  const url = new URL(indexURL ?? "./", import.meta.url);
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url;
+}
+
+function filePath(url) {
+  return decodeURIComponent(url.pathname);
+}
+
+async function readBytes(url) {
+  if (url.protocol === "file:") {
+    const fs = await import("node:fs/promises");
+    return new Uint8Array(await fs.readFile(filePath(url)));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`medseal runtime: cannot load ${url.pathname} (${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function readJSON(url) {
+  return JSON.parse(new TextDecoder().decode(await readBytes(url)));
+}
+
+/** Install wheels (bytes) into Pyodide's site-packages (not the working directory); also for test harnesses. */
+export function installWheels(pyodide, wheels) {
+  const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
+  for (const bytes of wheels) pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
+  pyodide.runPython("import importlib; importlib.invalidate_caches()");
+}
+
+async function start(indexURL, options) {
+  const base = asDirURL(indexURL);
+  const times = {};
+  let t = performance.now();
+  const pyodideURL = new URL("pyodide/", base);
+  const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideURL).href);
+  const pyodide = await loadPyodide({
+    indexURL: pyodideURL.protocol === "file:" ? filePath(pyodideURL) : pyodideURL.href,
+    stdout: options.stdout,
+    stderr: options.stderr,
+  });
+  times.pyodide = performance.now() - t;
+
+  t = performance.now();
+  const manifest = await readJSON(new URL("runtime.json", base));
+  const wheelsURL = new URL("wheels/", base);
+  const wheels = await Promise.all(manifest.wheels.map((w) => readBytes(new URL(w.file, wheelsURL))));
+  installWheels(pyodide, wheels);
+  pyodide.registerJsModule("medseal_noble", { ...noble });
+  times.wheels = performance.now() - t;
+
+  t = performance.now();
+  const ns = pyodide.globals.get("dict")();
+  pyodide.runPython(GLUE_PY, { globals: ns });
+  const call = ns.get("call");
+  ns.destroy();
+  pyodide.runPython("import medseal.crypto.backend");
+  if (options.service !== false) {
+    pyodide.runPython("import medseal.service");
+    times.import = performance.now() - t;
+    t = performance.now();
+    call("analyse", JSON.stringify(WARM_SNAPSHOT), JSON.stringify({ language: "en" }));
+    times.warm = performance.now() - t;
+  } else {
+    times.import = performance.now() - t;
+  }
+  state = { pyodide, call, manifest, times };
+  return state;
+}
+
+/**
+ * Start Pyodide and load the core (once; later calls return the same promise).
+ *
+ * indexURL: the staged runtime directory (default: the directory of this file).
+ * options.stdout / options.stderr: line callbacks for Python's output (default: the console).
+ * options.service: false to skip importing and warming up medseal.service (test harnesses only).
+ * Resolves to { pyodide, manifest, times } with times in ms: pyodide, wheels, import, warm.
+ */
+export function initCore(indexURL, options = {}) {
+  if (started === null) {
+    started = start(indexURL, options).catch((error) => {
+      started = null;
+      throw error;
+    });
+  }
+  return started.then(({ pyodide, manifest, times }) => ({ pyodide, manifest, times }));
+}
+
+function ready() {
+  if (state === null) throw new Error("medseal core not started: await initCore() first");
+  return state;
+}
+
+async function callService(name, ...args) {
+  const { call } = ready();
+  return JSON.parse(call(name, ...args.map((arg) => JSON.stringify(arg))));
+}
+
+/** medseal.service.analyse: the change set preview for a compose snapshot (no encryption done). */
+export function analyse(snapshot, settings) {
+  return callService("analyse", snapshot, settings);
+}
+
+/** medseal.service.protect: the full change set, encrypted attachments included. */
+export function protect(snapshot, settings) {
+  return callService("protect", snapshot, settings);
+}
+
+/** medseal.service.catalogue: every UI string of one language. */
+export function catalogue(language) {
+  return callService("catalogue", language);
+}

@@ -1,0 +1,385 @@
+"""Patient names: directory patients in every usual form, heuristics without a directory, clean subjects.
+
+All people here are fictitious. Test ids never show a name (``ids=`` with neutral labels).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from medseal.detect import names as names_module
+from medseal.detect.names import common_first_names, find_names
+from medseal.directory import Directory, Person, parse_directory
+from medseal.model import Finding, Kind, Where
+from medseal.text import fold, initials
+
+DIRECTORY = parse_directory(
+    "last_name,first_name,role\n"
+    "Dupont,Marie,patient\n"
+    "Leclercq,Jean,patient\n"
+    "Van den Berghe,Jean-Pierre,patient\n"
+    "d'Hondt,Luc,patient\n"
+    "Müller,Hans,patient\n"
+    "Schröder,Anna,patient\n"
+    "Peeters,Jan,patient\n"
+    "Smith,Emily,patient\n"
+    "Mercier,Anne,patient\n"
+    "Wit,Karel,patient\n"
+    "Martin,Paul,patient\n"
+    "Großmann,Lena,patient\n"
+    "Verhaegen,Koen,professional\n"
+)
+
+
+def _person(last: str) -> Person:
+    return next(p for p in DIRECTORY.people if p.last_name == last)
+
+
+def _only(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, [(f.masked, f.detail) for f in findings]
+    return findings[0]
+
+
+# --- with a directory ----------------------------------------------------------------------------------
+# (where, text, expected clear text, directory surname of the patient)
+WITH_DIRECTORY = [
+    (Where.SUBJECT, "Résultats de Marie Dupont", "Marie Dupont", "Dupont"),
+    (Where.SUBJECT, "DUPONT Marie - bilan sanguin", "DUPONT Marie", "Dupont"),
+    (Where.BODY, "Concerne : Dupont, Marie (dossier 12)", "Dupont, Marie", "Dupont"),
+    (Where.BODY, "Vu Dupont M. ce matin.", "Dupont M.", "Dupont"),
+    (Where.BODY, "Vu M. Dupont ce matin.", "M. Dupont", "Dupont"),
+    (Where.BODY, "Rapport pour Mme Dupont, à joindre au dossier", "Dupont", "Dupont"),
+    (Where.BODY, "Madame dupônt a appelé", "dupônt", "Dupont"),
+    (Where.BODY, "Vu M. Leclercq hier", "Leclercq", "Leclercq"),
+    (Where.BODY, "marie dupont passera demain", "marie dupont", "Dupont"),
+    (Where.SUBJECT, "uitslag mevrouw Peeters", "Peeters", "Peeters"),
+    (Where.BODY, "Graag uw advies over dhr. Jan Peeters.", "Jan Peeters", "Peeters"),
+    (Where.BODY, "Verslag Peeters Jan, 3 bijlagen", "Peeters Jan", "Peeters"),
+    (Where.BODY, "de heer Peeters is gebeld", "Peeters", "Peeters"),
+    (Where.BODY, "Befund von Herr Müller", "Müller", "Müller"),
+    (Where.BODY, "Befund MUELLER Hans", "MUELLER Hans", "Müller"),
+    (Where.BODY, "Frau Schröder kommt morgen", "Schröder", "Schröder"),
+    (Where.BODY, "Laborwerte Lena GROSSMANN", "Lena GROSSMANN", "Großmann"),
+    (Where.BODY, "Dear Mrs Smith, your results", "Smith", "Smith"),
+    (Where.BODY, "Referral for Ms Emily Smith.", "Emily Smith", "Smith"),
+    (Where.BODY, "Smith, Emily (follow-up)", "Smith, Emily", "Smith"),
+    (Where.BODY, "Lettre pour Jean-Pierre Van den Berghe", "Jean-Pierre Van den Berghe", "Van den Berghe"),
+    (Where.BODY, "VANDENBERGHE Jean-Pierre", "VANDENBERGHE Jean-Pierre", "Van den Berghe"),
+    (Where.BODY, "note: van den berghe jean pierre", "van den berghe jean pierre", "Van den Berghe"),
+    (Where.BODY, "Courrier de Luc d'Hondt.", "Luc d'Hondt", "d'Hondt"),
+    (Where.BODY, "D’HONDT Luc : bilan", "D’HONDT Luc", "d'Hondt"),
+    (Where.BODY, "Mercier a appelé pour ses résultats.", "Mercier", "Mercier"),
+    (Where.ATTACHMENT_NAME, "dupont_marie_labo.pdf", "dupont_marie", "Dupont"),
+    (Where.ATTACHMENT_NAME, "Marie-Dupont.pdf", "Marie-Dupont", "Dupont"),
+    (Where.ATTACHMENT_NAME, "DUPONT.Marie.docx", "DUPONT.Marie", "Dupont"),
+    (Where.ATTACHMENT_NAME, "van_den_berghe_jean-pierre.pdf", "van_den_berghe_jean-pierre", "Van den Berghe"),
+    (Where.ATTACHMENT_NAME, "rapport mercier 2024.pdf", "mercier", "Mercier"),
+]
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "clear", "last"), WITH_DIRECTORY, ids=[f"dir-{i}" for i in range(len(WITH_DIRECTORY))]
+)
+def test_directory_patient_found_once(where: Where, text: str, clear: str, last: str) -> None:
+    finding = _only(find_names(text, where, DIRECTORY, part=3))
+    assert finding.kind is Kind.PATIENT_NAME
+    assert finding.where is where
+    assert finding.part == 3
+    assert finding.clear == clear
+    assert finding.span is not None
+    assert text[finding.span[0] : finding.span[1]] == clear
+    assert finding.patient_key == _person(last).patient_key
+    assert finding.masked.endswith(".")
+    assert clear not in finding.masked
+    assert "directory" in finding.detail
+
+
+def test_full_names_score_higher_than_a_surname_alone() -> None:
+    full = _only(find_names("Marie Dupont", Where.BODY, DIRECTORY))
+    titled = _only(find_names("Mme Dupont", Where.BODY, DIRECTORY))
+    bare = _only(find_names("Mercier a appelé", Where.BODY, DIRECTORY))
+    assert full.confidence > titled.confidence > bare.confidence
+    assert full.masked == "M. D."
+
+
+# (where, text) that must give nothing with the directory
+DIRECTORY_NEGATIVES = [
+    (Where.BODY, "Le film Dupontel était bon"),
+    (Where.BODY, "Le Dr Dupont vous répondra"),
+    (Where.BODY, "Avis du Docteur Marie Dupont"),
+    (Where.BODY, "Wit bloedbeeld normaal"),  # a patient named Wit, a common word
+    (Where.BODY, "Martin viendra lundi"),  # a patient named Martin, a common first name
+    (Where.BODY, "Dokter Verhaegen is op verlof"),  # a professional
+    (Where.BODY, "Met vriendelijke groeten, Koen Verhaegen"),  # a professional, heuristics included
+    (Where.BODY, "dupont a appelé"),  # a bare surname in lower case
+    (Where.BODY, "smithson and smithy"),
+]
+
+
+@pytest.mark.parametrize(
+    ("where", "text"), DIRECTORY_NEGATIVES, ids=[f"neg-{i}" for i in range(len(DIRECTORY_NEGATIVES))]
+)
+def test_directory_negatives(where: Where, text: str) -> None:
+    assert find_names(text, where, DIRECTORY) == []
+
+
+def test_two_patients_sharing_a_surname_give_a_neutral_key() -> None:
+    directory = parse_directory("last_name,first_name\nDupont,Marie\nDupont,Jean\n")
+    assert _only(find_names("Jean Dupont", Where.BODY, directory)).patient_key == "name:dupont|jean"
+    assert _only(find_names("Mme Dupont", Where.BODY, directory)).patient_key == "name:dupont|"
+
+
+def test_decomposed_accents_keep_original_offsets() -> None:
+    directory = parse_directory("last_name,first_name\nDupont,Hélène\n")
+    text = "Dossier " + unicodedata.normalize("NFD", "Hélène Dupont") + " reçu"
+    finding = _only(find_names(text, Where.ATTACHMENT_NAME, directory))
+    assert finding.span is not None
+    assert text[finding.span[0] : finding.span[1]] == finding.clear
+    assert unicodedata.normalize("NFC", finding.clear) == "Hélène Dupont"
+
+
+def test_large_directory_is_indexed_once_and_scanned_in_one_pass() -> None:
+    people = [Person(last_name=f"Nom{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}x",
+                     first_name="Lucie") for i in range(5000)]
+    people.append(Person(last_name="Vandermeersch", first_name="Odile"))
+    directory = Directory(tuple(people))
+    text = "Bonjour, voici le rapport. " * 2000 + "Concerne Odile Vandermeersch. " + "Fin. " * 100
+    finding = _only(find_names(text, Where.BODY, directory))
+    assert finding.clear == "Odile Vandermeersch"
+    index = names_module._index(directory)
+    find_names("Nomaaax Lucie", Where.BODY, directory)
+    assert names_module._index(directory) is index
+
+
+# --- without a directory ---------------------------------------------------------------------------------
+# (where, text, expected clear texts)
+HEURISTICS = [
+    (Where.SUBJECT, "Rendez-vous de Mme Lambert", ["Lambert"]),
+    (Where.BODY, "Bonjour, voici les résultats de Sophie Lambert.", ["Sophie Lambert"]),
+    (Where.BODY, "Patiente : DUPUIS, Anne", ["DUPUIS, Anne"]),
+    (Where.BODY, "M. Janssens est venu ce matin", ["Janssens"]),
+    (Where.BODY, "Nom du patient: Claes", ["Claes"]),
+    (Where.BODY, "Chère Madame Renard-Lefèvre,", ["Renard-Lefèvre"]),
+    (Where.SUBJECT, "uitslag mevrouw Claes", ["Claes"]),
+    (Where.BODY, "Patiënt: Wouters Jan", ["Wouters Jan"]),
+    (Where.BODY, "Verslag van de heer Wouters", ["Wouters"]),
+    (Where.SUBJECT, "Uitslag Jan Van den Broeck", ["Jan Van den Broeck"]),
+    (Where.BODY, "Frau Schmitz ruft zurück", ["Schmitz"]),
+    (Where.BODY, "Patientin: Anna Schröder", ["Anna Schröder"]),
+    (Where.BODY, "Befund für Herr Klaus Becker", ["Klaus Becker"]),
+    (Where.BODY, "Dear Mrs Taylor,", ["Taylor"]),
+    (Where.BODY, "Patient: John Smith", ["John Smith"]),
+    (Where.BODY, "Referral: MARTENS Sofie, born 1980", ["MARTENS Sofie"]),
+    (Where.BODY, "Vu Marie d'Hondt et Luc Dewinter", ["Marie d'Hondt", "Luc Dewinter"]),
+    (Where.ATTACHMENT_NAME, "janssens_sophie_2024.pdf", ["janssens_sophie"]),
+    (Where.ATTACHMENT_NAME, "Marie Dumont - résultats.pdf", ["Marie Dumont"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "clears"), HEURISTICS, ids=[f"heur-{i}" for i in range(len(HEURISTICS))]
+)
+def test_heuristics_without_directory(where: Where, text: str, clears: list[str]) -> None:
+    findings = find_names(text, where)
+    assert [f.clear for f in findings] == clears
+    for finding in findings:
+        assert finding.span is not None
+        assert text[finding.span[0] : finding.span[1]] == finding.clear
+        assert finding.patient_key.startswith("name:")
+        assert finding.masked == initials(finding.clear.replace("_", " ").replace("-", " ") if where
+                                          is Where.ATTACHMENT_NAME else finding.clear)
+
+
+def test_heuristic_key_guesses_first_and_last_name() -> None:
+    assert _only(find_names("Patient: DUPUIS, Anne", Where.BODY)).patient_key == "name:dupuis|anne"
+    assert _only(find_names("résultats de Sophie Lambert", Where.BODY)).patient_key == "name:lambert|sophie"
+    assert _only(find_names("Mme Lambert", Where.BODY)).patient_key == "name:lambert|"
+
+
+CLEAN_SUBJECTS = [
+    "Réunion de service jeudi",
+    "Wachtdienst planning",
+    "Planning des gardes de mars",
+    "Facture Proximus",
+    "Dienstbesprechung Montag",
+    "Rapport annuel 2025",
+    "Nouvelle procédure de stérilisation",
+    "Résultats de laboratoire",
+    "Rendez-vous lundi",
+    "Dr. House's conference",
+    "Marie-Curie hospital",
+    "rue Marie Thérèse 12, 1000 Bruxelles",
+    "Hôpital Saint-Pierre",
+    "AZ Sint-Jan Brugge",
+    "Cliniques universitaires Saint-Luc",
+    "Institut Jules Bordet",
+    "Formation continue : antibiothérapie",
+    "Vergadering huisartsenkring dinsdag",
+    "Nieuwe procedure sterilisatie",
+    "Jaarverslag 2024",
+    "Rappel : cotisation annuelle",
+    "Invitation au congrès de médecine générale",
+    "Fortbildung Diabetes Mittwoch",
+    "Einladung zur Sitzung am Freitag",
+    "Team meeting on Monday",
+    "Quarterly newsletter",
+    "Update: new vaccination schedule",
+    "Monsieur le Directeur, Madame la Ministre",
+    "Madame, Monsieur,",
+    "Chère consœur, cher confrère",
+    "Beste collega's",
+    "Sehr geehrte Kolleginnen und Kollegen",
+    "Dear colleagues",
+    "Horaire des consultations de juillet",
+    "Vacances de Pâques",
+    "Grippe saisonnière : vaccins disponibles",
+    "Le Soir du 12 mars",
+    "Avenue Victor Hugo 5",
+    "Dr. Jean Dupont vous répond",
+    "Prof. Anne Lambert, chef de service",
+    "Garde du week-end : Dr Peeters",
+    "Nieuwjaarsreceptie vrijdag",
+    "Urgent: Proximus Mobile",
+    "Compte rendu du conseil d'administration",
+]
+
+
+@pytest.mark.parametrize("text", CLEAN_SUBJECTS, ids=[f"clean-{i}" for i in range(len(CLEAN_SUBJECTS))])
+@pytest.mark.parametrize("directory", [None, DIRECTORY], ids=["no-directory", "directory"])
+def test_clean_subjects_stay_clean(text: str, directory: Directory | None) -> None:
+    assert find_names(text, Where.SUBJECT, directory) == []
+
+
+def test_first_names_list_is_shipped_and_folded() -> None:
+    names = common_first_names()
+    assert 500 <= len(names) <= 1600
+    assert {"marie", "jan", "lucas", "mohamed", "hans", "zoe", "jean-pierre", "helene"} <= names
+    assert not names & {"lundi", "maandag", "montag", "mars", "august", "mai", "noel", "docteur"}
+    assert all(name == fold(name) for name in names)
+    assert common_first_names() is names
+
+
+def test_findings_never_show_the_name() -> None:
+    texts = ["Résultats de Marie Dupont", "Patient: John Smith", "dupont_marie_labo.pdf"]
+    for text in texts:
+        for finding in find_names(text, Where.BODY, DIRECTORY):
+            public = json.dumps(finding.public(), ensure_ascii=False)
+            for part in finding.clear.replace("_", " ").split():
+                if len(part) > 2:
+                    assert part not in public
+                    assert part not in repr(finding)
+
+
+# --- properties ----------------------------------------------------------------------------------------
+SYLLABLES = ["ma", "ri", "lo", "vé", "dan", "ber", "ghe", "kla", "sen", "tor", "mü", "nel", "pi", "ra",
+             "zo", "wen", "bru", "gai", "len", "dor", "fi", "qua", "lé", "çon", "ña", "ës", "groß", "vic"]
+PARTICLES = ["", "", "", "Van ", "Van den ", "De ", "d'", "Le ", "von "]
+FILLER = st.text(alphabet="bcfgjkqvxz0123456789 .,;!?()\n", max_size=30)
+SEPARATORS = [" ", "\n", " (", ") ", ", ", " - ", "; "]
+TITLES = ["Mme", "Madame", "Monsieur", "mevrouw", "Mevr.", "dhr.", "Herr", "Frau", "Mrs", "Ms", "Mr"]
+
+
+@st.composite
+def words(draw: st.DrawFn) -> str:
+    return "".join(draw(st.lists(st.sampled_from(SYLLABLES), min_size=2, max_size=3))).capitalize()
+
+
+@st.composite
+def people(draw: st.DrawFn) -> tuple[str, str]:
+    first = draw(words())
+    if draw(st.booleans()):
+        first += "-" + draw(words())
+    last = draw(st.sampled_from(PARTICLES)) + draw(words())
+    if draw(st.integers(0, 4)) == 0:
+        last += "-" + draw(words())
+    assume(fold(first) != fold(last) and not fold(last).endswith(fold(first)))
+    return first, last
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _variant(draw: st.DrawFn, text: str, keep_case: bool) -> str:
+    choices = ["same", "accents"] if keep_case else ["same", "accents", "upper", "lower"]
+    how = draw(st.sampled_from(choices))
+    return {"same": text, "accents": _strip_accents(text), "upper": text.upper(), "lower": text.lower()}[how]
+
+
+@st.composite
+def rendered(draw: st.DrawFn, first: str, last: str) -> tuple[str, str]:
+    """(text before the name's span, the name's span) in one of the usual forms."""
+    form = draw(st.integers(0, 6))
+    initial = first[0].upper()
+    if form == 0:
+        return "", _variant(draw, f"{first} {last}", False)
+    if form == 1:
+        return "", f"{_variant(draw, last, False).upper()} {_variant(draw, first, False)}"
+    if form == 2:
+        return "", _variant(draw, f"{last}, {first}", False)
+    if form == 3:
+        return "", f"{_variant(draw, last, True)} {initial}."
+    if form == 4:
+        return "", f"{initial}. {_variant(draw, last, True)}"
+    title = draw(st.sampled_from(TITLES))
+    if form == 5:
+        return f"{title} ", _variant(draw, last, False)
+    return f"{title} ", _variant(draw, f"{first} {last}", False)
+
+
+@given(data=st.data(), person=people(), before=FILLER, after=FILLER, stored_plain=st.booleans())
+def test_directory_name_in_any_form_is_found_once(
+    data: st.DataObject, person: tuple[str, str], before: str, after: str, stored_plain: bool
+) -> None:
+    first, last = person
+    stored = Person(
+        last_name=_strip_accents(last) if stored_plain else last,
+        first_name=_strip_accents(first) if stored_plain else first,
+    )
+    directory = Directory((Person(last_name="Qxyzzy", first_name="Bob"), stored))
+    lead, name = data.draw(rendered(first, last))
+    left = before + data.draw(st.sampled_from(SEPARATORS)) + lead
+    text = left + name + data.draw(st.sampled_from(SEPARATORS)) + after
+    where = data.draw(st.sampled_from([Where.SUBJECT, Where.BODY, Where.ATTACHMENT]))
+    finding = _only(find_names(text, where, directory))
+    assert finding.span == (len(left), len(left) + len(name))
+    assert finding.patient_key == stored.patient_key
+    assert finding.clear not in repr(finding)
+    assert finding.clear not in json.dumps(finding.public(), ensure_ascii=False)
+
+
+@given(data=st.data(), person=people())
+def test_directory_name_in_a_file_name_is_found_once(data: st.DataObject, person: tuple[str, str]) -> None:
+    first, last = person
+    directory = Directory((Person(last_name=last, first_name=first),))
+    sep = data.draw(st.sampled_from(["_", "-", ".", " "]))
+    pieces = [last, first] if data.draw(st.booleans()) else [first, last]
+    pieces = [_variant(data.draw, p, False).replace(" ", data.draw(st.sampled_from(["_", " "]))) for p in pieces]
+    name = sep.join(pieces)
+    prefix = data.draw(st.sampled_from(["", "scan_", "2024-03-", "labo "]))
+    text = prefix + name + data.draw(st.sampled_from(["_labo.pdf", ".pdf", " (2).docx", "_2024.odt"]))
+    finding = _only(find_names(text, Where.ATTACHMENT_NAME, directory))
+    assert finding.span == (len(prefix), len(prefix) + len(name))
+
+
+@given(text=st.text(), where=st.sampled_from(list(Where)), with_directory=st.booleans())
+def test_never_raises_on_arbitrary_text(text: str, where: Where, with_directory: bool) -> None:
+    findings = find_names(text, where, DIRECTORY if with_directory else None)
+    for finding in findings:
+        assert finding.span is not None
+        assert text[finding.span[0] : finding.span[1]] == finding.clear
+        assert finding.kind is Kind.PATIENT_NAME
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from("AaBbÉéDdMm.-_' ,:\n\u0301\u00a0İ’LlVv"), max_size=60),
+    where=st.sampled_from(list(Where)),
+)
+def test_never_raises_on_name_like_text(text: str, where: Where) -> None:
+    for finding in find_names(text, where, DIRECTORY):
+        assert finding.span is not None
+        assert text[finding.span[0] : finding.span[1]] == finding.clear
