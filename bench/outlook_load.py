@@ -36,7 +36,6 @@ if importlib.util.find_spec("medseal_outlook") is None:
     sys.path.insert(0, str(REPO / "plugins" / "outlook-addin" / "server"))
 
 from fixtures.documents import make_typical_pdf  # noqa: E402
-
 from medseal_outlook.provision import init_server_dir  # noqa: E402
 
 NISS = "85073003328"  # fictitious person, valid check digits
@@ -156,7 +155,11 @@ def main() -> int:
                     print(json.dumps(results[-1]), file=sys.stderr)
             finally:
                 process.terminate()
-                process.wait(timeout=15)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
     print(f"\nsnapshot: {len(body) / 1000:.0f} kB of JSON, {args.concurrency} concurrent, on {os.cpu_count()} cores\n")
     print(f"{'workers':>7} {'operation':>9} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7}")
     for r in results:

@@ -140,14 +140,14 @@ def _recipient_groups(
     if Kind.TOO_MANY_RECIPIENTS in kinds and cc:
         cc = []
         reasons.append("reason.cc_dropped")
-    if Kind.PATIENTS_EXPOSED not in kinds:
-        return [replace(message, to=tuple(to), cc=tuple(cc), bcc=tuple(bcc))], reasons
 
     def is_patient(address: str) -> bool:
         person = directory.by_email(address)
         return person is not None and person.role == "patient"
 
     patients = [a for a in to + cc if is_patient(a)]
+    if Kind.PATIENTS_EXPOSED not in kinds or len(patients) < 2:
+        return [replace(message, to=tuple(to), cc=tuple(cc), bcc=tuple(bcc))], reasons
     others_to = [a for a in to if not is_patient(a)]
     others_cc = [a for a in cc if not is_patient(a)]
     if mode == "split":

@@ -263,11 +263,20 @@ def catalogue(language: str) -> dict[str, str]:
     return _catalogue(language)
 
 
+def _json_bridge(snapshot: str, settings: str, include_data: bool) -> str:
+    try:
+        settings_doc = json.loads(settings)
+        snapshot_doc = json.loads(snapshot)
+    except ValueError as exc:
+        return json.dumps(_failure("fr", f"invalid JSON ({exc.msg})"))
+    return json.dumps(_run(snapshot_doc, settings_doc, include_data))
+
+
 def analyse_json(snapshot: str, settings: str) -> str:
     """JSON strings in and out, for the Pyodide bridge."""
-    return json.dumps(analyse(json.loads(snapshot), json.loads(settings)))
+    return _json_bridge(snapshot, settings, include_data=False)
 
 
 def protect_json(snapshot: str, settings: str) -> str:
     """JSON strings in and out, for the Pyodide bridge."""
-    return json.dumps(protect(json.loads(snapshot), json.loads(settings)))
+    return _json_bridge(snapshot, settings, include_data=True)

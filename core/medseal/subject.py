@@ -17,7 +17,9 @@ REFERENCE_WORD = {"fr": "réf.", "nl": "ref.", "de": "Ref.", "en": "ref."}
 _LABEL_BEFORE = re.compile(
     r"(?:\b(?:niss|inss|insz|ssin|enss|rrn|nn|bis|n°\s*national|rijksregisternummer|nationalregisternummer|"
     r"patient(?:e|in)?|patiënt(?:e)?|pat\.|dob|né(?:e)?\s+le|geboren(?:\s+op|\s+am)?|geb\.|date de naissance|"
-    r"geboortedatum|geburtsdatum|born(?:\s+on)?|de|van|von|of|for|pour|voor|für)\s*(?:n[°o]|nr\.?)?\s*[:#]?\s*)$",
+    r"geboortedatum|geburtsdatum|born(?:\s+on)?|de|van|von|of|for|pour|voor|für|"
+    r"m\.|mme|mlle|mr|mrs|ms|miss|madame|mademoiselle|monsieur|mevrouw|meneer|mevr\.?|dhr\.?|mw\.?|hr\.?|fr\.?|"
+    r"herr|frau)\s*(?:n[°o]|nr\.?)?\s*[:#]?\s*)+$",
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s{2,}")

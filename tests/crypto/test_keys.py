@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ from medseal.errors import KeyFileError
 
 keys = st.binary(min_size=KEY_SIZE, max_size=KEY_SIZE)
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+#: Key files are the CLI's: Emscripten's in-memory file system has neither real modes nor hard links.
+key_file = pytest.mark.pyodide_incompatible(reason="key files are a CLI feature")
 
 
 @given(keys)
@@ -68,6 +71,7 @@ def test_generated_keys_are_random() -> None:
     assert all(len(k) == KEY_SIZE for k in {generate_key()})
 
 
+@key_file
 @posix_only
 def test_created_on_first_use_private_and_stable(tmp_path: Path) -> None:
     path = tmp_path / "config" / "medseal" / "key"
@@ -80,6 +84,7 @@ def test_created_on_first_use_private_and_stable(tmp_path: Path) -> None:
     assert read_key(path) == key
 
 
+@key_file
 @posix_only
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o620])
 def test_key_file_readable_by_others_is_refused(tmp_path: Path, mode: int) -> None:
@@ -90,6 +95,7 @@ def test_key_file_readable_by_others_is_refused(tmp_path: Path, mode: int) -> No
         load_or_create_key(path)
 
 
+@key_file
 def test_malformed_key_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "key"
     path.write_bytes(os.urandom(32))
@@ -101,11 +107,13 @@ def test_malformed_key_file_is_refused(tmp_path: Path) -> None:
         load_or_create_key(path)
 
 
+@key_file
 def test_missing_key_file(tmp_path: Path) -> None:
     with pytest.raises(KeyFileError, match="no practice key file"):
         read_key(tmp_path / "absent")
 
 
+@key_file
 def test_write_key_never_clobbers_without_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "key"
     first, second = generate_key(), generate_key()
@@ -126,3 +134,26 @@ def test_default_key_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     assert default_key_path() == tmp_path / ".config" / "medseal" / "key"
     monkeypatch.delenv("XDG_CONFIG_HOME")
     assert default_key_path() == tmp_path / ".config" / "medseal" / "key"
+
+
+@key_file
+@posix_only
+def test_file_systems_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "key"
+    key = load_or_create_key(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and read_key(path) == key
+    with pytest.raises(KeyFileError, match="already exists"):
+        write_key(path, generate_key())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["key"]
+
+
+@key_file
+def test_concurrent_first_use_agrees_on_one_key(tmp_path: Path) -> None:
+    path = tmp_path / "medseal" / "key"
+    with ThreadPoolExecutor(8) as pool:
+        found = set(pool.map(lambda _: load_or_create_key(path), range(16)))
+    assert len(found) == 1

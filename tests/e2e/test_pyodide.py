@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import io
 import json
 import shutil
 import subprocess
@@ -232,9 +233,7 @@ def test_pyodide_backend_gives_the_shared_vectors(run_job: Job) -> None:
     assert result["recipes"] >= 10
 
 
-def test_pyodide_and_cpython_make_byte_identical_envelopes(
-    probe: dict[str, Any], snapshot: dict[str, Any]
-) -> None:
+def test_pyodide_and_cpython_make_byte_identical_envelopes(probe: dict[str, Any], snapshot: dict[str, Any]) -> None:
     from medseal import service
     from medseal.crypto.backend import DeterministicBackend, default_backend, use_backend
 
@@ -243,9 +242,7 @@ def test_pyodide_and_cpython_make_byte_identical_envelopes(
         expected = service.protect(snapshot, SETTINGS)
     made_in_pyodide = probe["result"]["deterministic"]
     assert expected["action"] == "apply" and expected["encryption"] == "pdf-password"
-    assert [a["name"] for a in made_in_pyodide["addAttachments"]] == [
-        a["name"] for a in expected["addAttachments"]
-    ]
+    assert [a["name"] for a in made_in_pyodide["addAttachments"]] == [a["name"] for a in expected["addAttachments"]]
     for ours, theirs in zip(made_in_pyodide["addAttachments"], expected["addAttachments"], strict=True):
         assert ours["dataBase64"] == theirs["dataBase64"], f"{ours['name']} differs between the backends"
     assert made_in_pyodide == expected
@@ -293,15 +290,24 @@ def test_envelope_made_in_pyodide_opens_with_medseal_open(
     assert process.returncode == 0, process.stderr
     assert (opened / "body.txt").read_text(encoding="utf-8") == snapshot["body"]["text"]
     for attachment in snapshot["attachments"]:
-        assert (opened / attachment["name"]).read_bytes() == base64.b64decode(attachment["dataBase64"])
+        original = base64.b64decode(attachment["dataBase64"])
+        assert _pages((opened / attachment["name"]).read_bytes()) == _pages(original), attachment["name"]
 
 
-def test_cold_start_memory_and_analyse_time(
-    probe: dict[str, Any], capsys: pytest.CaptureFixture[str]
-) -> None:
+def _pages(pdf: bytes) -> list[str]:
+    """A re-encrypted PDF comes back as the same document, rewritten by pypdf: compare what it shows."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    assert not reader.is_encrypted
+    return [page.extract_text() for page in reader.pages]
+
+
+def test_cold_start_memory_and_analyse_time(probe: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     times, analyse_ms = probe["times"], probe["analyseMs"]
     change_set = probe["changeSet"]
-    assert change_set["action"] == "apply" and change_set["addAttachments"] == []
+    assert change_set["action"] == "apply"
+    assert all(a["dataBase64"] is None for a in change_set["addAttachments"])  # analyse encrypts nothing
     assert any(f["kind"] == "niss" and f["where"] == "subject" for f in change_set["findings"])
     bench = {
         "coldStartMs": round(times["total"]),

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from medseal.envelope.opening import ENVELOPE_HEADER, Opened, envelope_header, open_message
-from medseal.envelope.pdf import seal
+from medseal.envelope.pdf import build_message_pdf, encrypt_pdf, seal
 from medseal.errors import DecryptionError, InputError
 from medseal.model import Attachment
 from pypdf import PdfReader
@@ -168,3 +168,19 @@ def test_smime_message_opens_with_key_and_certificate() -> None:
     other = make_identity()
     with pytest.raises(DecryptionError):
         open_message(raw, key_pem=other.key_pem, cert_pem=other.cert_pem)
+
+
+def test_envelopes_made_piecewise_open_too() -> None:
+    """``build_message_pdf`` and ``encrypt_pdf`` used directly (no names, no positions): files come back,
+    a re-encrypted PDF under the name it travelled under."""
+    mail = EmailMessage(policy=email.policy.SMTP)
+    mail["Subject"] = "ref. P-7F3K-2XQM"
+    mail.set_content(NOTICE)
+    message = build_message_pdf("Corps du message", [FILES[1]], PASSWORD, "Message")
+    report = encrypt_pdf(FILES[0].data, PASSWORD)
+    for name, data in (("message.pdf", message), ("P-7F3K-2XQM.pdf", report)):
+        mail.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    opened = open_message(mail.as_bytes(), password=PASSWORD)
+    assert opened.body_text == "Corps du message"
+    assert [a.filename for a in opened.attachments] == ["labo.hl7", "P-7F3K-2XQM.pdf"]
+    assert page_texts(opened.attachments[1].data) == page_texts(FILES[0].data)

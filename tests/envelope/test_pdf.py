@@ -233,7 +233,7 @@ def test_pdfs_that_are_not_reencrypted(data: bytes) -> None:
         encrypt_pdf(data, PASSWORD)
     sealed = seal("body", None, [Attachment("scan.pdf", "application/pdf", data)], PASSWORD)
     assert [a.filename for a in sealed] == [ENVELOPE_NAME]
-    content = unseal([a.data for a in sealed], PASSWORD)
+    content = unseal(sealed, PASSWORD)
     assert [(a.filename, a.data) for a in content.attachments] == [("scan.pdf", data)]  # byte for byte
 
 
@@ -254,12 +254,12 @@ def test_seal_keeps_order_names_and_bytes() -> None:
         "P-7F3K-2XQM (2).pdf",
     ]
     assert all(is_envelope(a.data) and a.content_type == "application/pdf" for a in sealed)
-    content = unseal([a.data for a in reversed(sealed)], PASSWORD)
+    content = unseal(list(reversed(sealed)), PASSWORD)
     assert (content.body_text, content.body_html) == (BODY, "<p>html</p>")
     assert [a.filename for a in content.attachments] == [a.filename for a in files]
     assert [a.data for a in content.attachments][1::2] == [DOCX.data, "é".encode()]
     with pytest.raises(DecryptionError):
-        unseal([a.data for a in sealed], "wrong")
+        unseal(sealed, "wrong")
 
 
 def test_same_random_source_same_bytes() -> None:
@@ -332,3 +332,12 @@ def test_bridge_works_when_pypdf_has_no_aes_provider(tmp_path: Path) -> None:
         clear = tmp_path / f"clear-{path.name}"
         assert run("qpdf", "--password=pw", "--decrypt", path, clear).returncode == 0
         assert expected in pdftotext(clear)
+
+
+@tools
+def test_access_codes_beyond_ascii(tmp_path: Path) -> None:
+    code = "Wachtwoord-éé ß"
+    sealed = write(tmp_path, "m.pdf", build_message_pdf("Hallo", [], code))
+    assert open_pdf(sealed.read_bytes(), code).body_text == "Hallo"
+    assert run("qpdf", f"--password={code}", "--decrypt", sealed, tmp_path / "c.pdf").returncode == 0
+    assert "Hallo" in pdftotext(tmp_path / "c.pdf")

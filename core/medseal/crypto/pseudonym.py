@@ -68,7 +68,7 @@ def crockford_decode(text: str) -> bytes:
 
 
 def normalise_identity(patient_key: str) -> str:
-    """The canonical form of a ``patient_key``: ``niss:<11 digits>`` or ``name:<last>|<first>``.
+    """The canonical form of a ``patient_key``: ``niss:<11 digits>`` or ``name:<last>|<first>`` (first may be empty).
 
     Names are folded (case and accents) and their inner spacing collapsed; a national number keeps its
     digits only. Raises :class:`InputError` for anything else (the key itself is never quoted).
@@ -81,7 +81,7 @@ def normalise_identity(patient_key: str) -> str:
             return f"niss:{digits}"
     elif sep and kind == "name" and value.count("|") == 1:
         last, first = (" ".join(fold(part).split()) for part in value.split("|"))
-        if last and first:
+        if last:  # a surname alone (``Mme Dupont``) is an identity too
             return f"name:{last}|{first}"
     raise InputError("not a patient identity (expected niss:<11 digits> or name:<last>|<first>)")
 

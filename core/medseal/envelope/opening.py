@@ -48,7 +48,7 @@ from medseal.errors import DecryptionError, InputError
 from medseal.model import Attachment
 
 ENVELOPE_HEADER = "X-Medseal-Envelope"
-PDF_PASSWORD: Final = "pdf-password"  # noqa: S105 - the envelope kind, not a password
+PDF_PASSWORD: Final = "pdf-password"
 SMIME: Final = "smime"
 VERSION = 1
 _SIGNATURE_TYPES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
@@ -169,6 +169,6 @@ def open_message(
         return Opened(body_text, body_html, tuple(parts))
     if password is None:
         raise InputError("this message is protected by a password: give the password you received")
-    content = unseal([part.data for part in sealed], password)
+    content = unseal(sealed, password)
     clear = [part for part in parts if not is_envelope(part.data)]
     return Opened(content.body_text, content.body_html, content.attachments + tuple(clear), PDF_PASSWORD)

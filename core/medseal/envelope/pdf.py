@@ -10,8 +10,8 @@ Every recipient can open these with what they already have (any PDF reader asks 
     font needs no font metrics and keeps plain-text mail layout), and as embedded files: ``body.txt`` (the
     exact body, UTF-8) and ``body.html`` (when there is an HTML body). Every other file is embedded unchanged,
     name-tree key ``NNNN name`` (``NNNN`` its position in the original message), ``/UF`` its original name and
-    ``/Subtype`` its MIME type. Characters Courier cannot show are approximated (``ő`` -> ``o``) or shown as
-    ``?``, with a note pointing at ``body.txt``, where nothing is lost.
+    ``/Subtype`` its MIME type (lower case, without parameters). Characters Courier cannot show are
+    approximated (``ő`` -> ``o``) or shown as ``?``, with a note pointing at ``body.txt``, where nothing is lost.
 
 A re-encrypted PDF (:func:`encrypt_pdf`)
     An attached PDF rewritten with encryption, its original name and position in the marker. Only PDFs that
@@ -139,34 +139,33 @@ _STAND_INS = str.maketrans(
 )
 
 
-def _showable(char: str) -> bool:
-    try:
-        char.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
+#: Every character WinAnsiEncoding shows as itself, plus tab and newline.
+_SHOWN_AS_IS = frozenset(
+    c for c in bytes(range(256)).decode("cp1252", "ignore") if unicodedata.category(c)[0] != "C"
+) | frozenset("\t\n")
 
 
 def displayable(text: str) -> tuple[str, bool]:
     """``text`` reduced to what Courier with WinAnsiEncoding can show, and whether anything was lost."""
+    text = unicodedata.normalize("NFC", text)
+    if set(text) <= _SHOWN_AS_IS:
+        return text, False
     out: list[str] = []
     lossy = False
-    for char in unicodedata.normalize("NFC", text):
+    for char in text:
         category = unicodedata.category(char)
-        if char in "\t\n":
+        if char in _SHOWN_AS_IS:
             out.append(char)
         elif category == "Cf":  # zero-width and other invisible format characters
             continue
         elif category.startswith("C"):
             out.append("?")
             lossy = True
-        elif _showable(char):
-            out.append(char)
         else:
             lossy = True
             parts = unicodedata.normalize("NFKD", char.translate(_STAND_INS))
-            approx = "".join(c for c in parts if not unicodedata.combining(c) and _showable(c))
-            out.append(approx if approx and all(unicodedata.category(c)[0] != "C" for c in approx) else "?")
+            approx = "".join(c for c in parts if c in _SHOWN_AS_IS and c not in "\t\n")
+            out.append(approx or "?")
     return "".join(out), lossy
 
 
@@ -554,15 +553,24 @@ def open_pdf(pdf_bytes: bytes, password: str, *, want_pdf: bool = True) -> Opene
         raise DecryptionError() from None
 
 
-def unseal(envelopes: Sequence[bytes], password: str) -> Unsealed:
-    """Open every envelope of one message (one ``message.pdf``, any number of re-encrypted PDFs)."""
-    opened = [open_pdf(data, password, want_pdf=False) for data in envelopes]
-    messages = [o for o in opened if o.kind == "message"]
+def unseal(envelopes: Sequence[Attachment], password: str) -> Unsealed:
+    """Open every envelope of one message (one ``message.pdf``, any number of re-encrypted PDFs).
+
+    A re-encrypted PDF without a recorded name (made by :func:`encrypt_pdf` without ``name``) comes back under
+    the name it travelled under.
+    """
+    opened = [(part, open_pdf(part.data, password, want_pdf=False)) for part in envelopes]
+    messages = [o for _, o in opened if o.kind == "message"]
     if len(messages) > 1:
         raise DecryptionError("a protected message holds one message.pdf")
     body_text = messages[0].body_text if messages else None
     body_html = messages[0].body_html if messages else None
-    placed = [(p, a) for o in opened for p, a in zip(o.positions, o.attachments, strict=True)]
-    # known positions first in order; files without one keep their arrival order after them
+    placed: list[tuple[int | None, Attachment]] = []
+    for part, o in opened:
+        for place, attachment in zip(o.positions, o.attachments, strict=True):
+            if o.kind == "pdf" and not attachment.filename:
+                attachment = Attachment(part.filename, attachment.content_type, attachment.data)
+            placed.append((place, attachment))
+    # known positions first, in order; files without one keep their arrival order after them
     ordered = sorted(range(len(placed)), key=lambda i: (placed[i][0] is None, placed[i][0] or 0, i))
     return Unsealed(body_text, body_html, tuple(placed[i][1] for i in ordered))

@@ -126,7 +126,10 @@ def test_a_declared_oversized_body_is_refused_before_it_is_read(server: Server) 
     """Content-Length over the limit: 413 at once, although the body never comes."""
     host, port = "localhost", int(server.url.rsplit(":", 1)[1])
     context = ssl.create_default_context(cafile=str(server.cert))
-    with socket.create_connection((host, port), timeout=10) as raw, context.wrap_socket(raw, server_hostname=host) as tls:
+    with (
+        socket.create_connection((host, port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
         tls.sendall(
             b"POST /api/v1/analyse HTTP/1.1\r\nHost: localhost\r\n"
             + f"Authorization: Bearer {server.token}\r\n".encode()

@@ -298,15 +298,19 @@ class JobServer:
                 self.changed.wait(left)
             return self.results[job_id]
 
-    def wait_handovers(self, count: int, timeout: float) -> list[dict[str, Any]]:
+    def handover_for(self, message_id: str, timeout: float = 30) -> dict[str, Any]:
+        """The password handover medseal pushed for the sent message with this Message-ID."""
+        wanted = message_id.strip().strip("<>")
         deadline = time.monotonic() + timeout
         with self.changed:
-            while len(self.handovers) < count:
+            while True:
+                for handover in self.handovers:
+                    if handover.get("headerMessageId") == wanted:
+                        return handover
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError("no password handover arrived")
+                    raise TimeoutError("no password handover arrived for the message")
                 self.changed.wait(left)
-            return list(self.handovers)
 
 
 def attachment(name: str, content_type: str, data: bytes) -> dict[str, str]:

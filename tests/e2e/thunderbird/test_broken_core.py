@@ -27,9 +27,7 @@ def broken_copy(xpi: Path, target: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def session(
-    thunderbird: StartThunderbird, medseal_xpi: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Session:
+def session(thunderbird: StartThunderbird, medseal_xpi: Path, tmp_path_factory: pytest.TempPathFactory) -> Session:
     xpi = broken_copy(medseal_xpi, tmp_path_factory.mktemp("broken") / "medseal.xpi")
     started = thunderbird({"mode": "automatic"}, xpi=xpi, wait_ready=False)
     started.tb.wait_log(FAILED, 120)
@@ -37,9 +35,7 @@ def session(
 
 
 def test_message_with_patient_data_is_not_sent(session: Session) -> None:
-    sent = send(
-        session, patient_job([COLLEAGUE], f"Résultats {NISS}", "Voir annexe.\n", labo_pdf()), expect=0
-    )
+    sent = send(session, patient_job([COLLEAGUE], f"Résultats {NISS}", "Voir annexe.\n", labo_pdf()), expect=0)
     assert not sent.result["ok"]
     assert "onBeforeSend" in sent.result["error"]
     assert sent.arrived == []

@@ -168,9 +168,7 @@ def test_handover_window_shows_the_password(browser: Browser, site: tuple[str, d
     page.close()
 
 
-def test_options_respect_what_the_administrator_set(
-    browser: Browser, site: tuple[str, dict[str, Any]]
-) -> None:
+def test_options_respect_what_the_administrator_set(browser: Browser, site: tuple[str, dict[str, Any]]) -> None:
     base, catalogue = site
     nl = catalogue["nl"]
     values = {"mode": "automatic", "language": "nl", "directoryCsv": "", "policyToml": "", "practiceKey": "k"}

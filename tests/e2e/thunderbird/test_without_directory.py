@@ -32,10 +32,9 @@ def test_national_number_alone_triggers_protection(session: Session, tmp_path: P
     raw_leaks = leaks(sent.raw[0])
     assert not raw_leaks, f"the message as sent shows a {raw_leaks}"
 
-    [handover] = session.jobs.wait_handovers(1, 30)
+    handover = session.jobs.handover_for(str(message["message-id"]))
     assert handover["recipients"] == [RECIPIENT]
     assert handover["subject"] == str(message["subject"])
-    assert handover["headerMessageId"] and handover["headerMessageId"] in str(message["message-id"])
 
     opened = open_protected(sent.raw[0], handover["password"], tmp_path)
     same_body = normalised(opened.body_text) == normalised(body)
@@ -54,3 +53,21 @@ def test_wrong_password_does_not_open(session: Session, tmp_path: Path) -> None:
     assert sent.result["ok"], sent.result.get("error")
     with pytest.raises(AssertionError, match="exit code 2"):
         open_protected(sent.raw[0], "not-the-password", tmp_path)
+
+
+def test_html_message_is_protected_too(session: Session, tmp_path: Path) -> None:
+    """Thunderbird composes HTML by default: both bodies go into the envelope, a neutral one travels."""
+    html = f"<p>Bonjour,</p><p>Résultats du patient <b>{NISS}</b> : tout est normal.</p>"
+    details = {"to": [RECIPIENT], "subject": "Résultats", "body": html, "isPlainText": False}
+    sent = send(session, {"kind": "send", "details": details, "attachments": []}, expect=1)
+
+    assert sent.result["ok"], sent.result.get("error")
+    raw_leaks = leaks(sent.raw[0])
+    assert not raw_leaks, f"the message as sent shows a {raw_leaks}"
+    handover = session.jobs.handover_for(str(sent.arrived[0]["message-id"]))
+    opened = open_protected(sent.raw[0], handover["password"], tmp_path)
+    kept = "tout est normal" in normalised(opened.body_text)
+    assert kept, "the opened text body lost the message"
+    html_path = tmp_path / "opened" / "body.html"
+    kept_html = html_path.is_file() and "tout est normal" in html_path.read_text(encoding="utf-8")
+    assert kept_html, "the opened HTML body lost the message"

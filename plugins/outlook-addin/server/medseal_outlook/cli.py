@@ -20,7 +20,9 @@ EXIT_OK, EXIT_USAGE = 0, 2
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--init", metavar="DIR", help="write DIR/server.toml, a token, a practice key and a dev certificate")
+    mode.add_argument(
+        "--init", metavar="DIR", help="write DIR/server.toml, a token, a practice key and a dev certificate"
+    )
     mode.add_argument("--config", metavar="FILE", help="run the server described by FILE (DIR/server.toml)")
     parser.add_argument("--host", help=f"address to bind (default from server.toml, else {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, help=f"port (default from server.toml, else {DEFAULT_PORT})")
@@ -90,6 +92,7 @@ def run_serve(args: argparse.Namespace) -> int:
         server_header=False,
         date_header=False,
         proxy_headers=False,
+        timeout_graceful_shutdown=10,
     )
     return EXIT_OK
 

@@ -37,7 +37,8 @@ def _relocate(node: Any, home: str) -> Any:
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _contract_operation(operation_id: str, summary: str, description: str) -> dict[str, Any]:

@@ -58,9 +58,9 @@ def _rule(error: ValidationError) -> str:
     keyword, expected = error.validator, error.validator_value
     if keyword == "type":
         return f"must be of type {expected}"
-    if keyword == "required":
+    if keyword == "required" and isinstance(expected, list):
         present = error.instance if isinstance(error.instance, dict) else {}
-        missing = [name for name in expected if name not in present]
+        missing = [str(name) for name in expected if name not in present]
         return "missing required " + ", ".join(missing)
     if keyword in ("additionalProperties", "unevaluatedProperties"):
         return "has a property the contract does not define"

@@ -27,17 +27,35 @@ function primaryEmail(contact) {
   return (contact.properties && (contact.properties.PrimaryEmail || contact.properties.SecondEmail)) || "";
 }
 
+/** Members of the address-book mailing list called `name` (Thunderbird writes lists as "Name <Name>"). */
+async function listByName(name) {
+  for (const book of await messenger.addressBooks.list(true)) {
+    const list = (book.mailingLists || []).find((candidate) => candidate.name === name);
+    if (list) return contactEmails({ id: list.id, type: "mailingList" });
+  }
+  return [name]; // not a list after all: left as typed, the core judges it
+}
+
+/** Parse one recipient string, mailing lists expanded (Thunderbird 147+ does it; older ones by name here). */
+async function parseRecipients(text) {
+  try {
+    return flatten(await messenger.messengerUtilities.parseMailboxString(text, { expandMailingLists: true }));
+  } catch {
+    const out = [];
+    for (const entry of flatten(await messenger.messengerUtilities.parseMailboxString(text))) {
+      out.push(...(entry.includes("@") ? [entry] : await listByName(entry)));
+    }
+    return out;
+  }
+}
+
 /** Bare addresses of a ComposeRecipientList (strings, contacts or mailing lists). */
 export async function addresses(list) {
   const items = list === undefined || list === null ? [] : Array.isArray(list) ? list : [list];
   const out = [];
   for (const item of items) {
-    if (typeof item === "string") {
-      const parsed = await messenger.messengerUtilities.parseMailboxString(item, { expandMailingLists: true });
-      out.push(...flatten(parsed));
-    } else if (item && item.id) {
-      out.push(...(await contactEmails(item)));
-    }
+    if (typeof item === "string") out.push(...(await parseRecipients(item)));
+    else if (item && item.id) out.push(...(await contactEmails(item)));
   }
   return out;
 }
