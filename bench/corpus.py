@@ -40,10 +40,9 @@ if str(REPO / "tests") not in sys.path:
     sys.path.insert(0, str(REPO / "tests"))
 
 from fixtures.documents import make_pdf, make_typical_pdf, text_pages  # noqa: E402
-from strategies import HTML_FORMATS, PLAIN_FORMATS, niss_check, render_html, render_niss  # noqa: E402
-
 from medseal.compose import to_bytes  # noqa: E402
 from medseal.model import Attachment, Message  # noqa: E402
+from strategies import HTML_FORMATS, PLAIN_FORMATS, niss_check, render_html, render_niss  # noqa: E402
 
 SEED = 20_240_611
 LANGUAGES = ("fr", "nl", "de", "en")
@@ -52,33 +51,40 @@ NAME = "patient_name"
 
 # --- people (fictitious combinations of common Belgian first names and surnames) ---------------------------
 
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 FIRST_NAMES: dict[str, tuple[str, ...]] = {
-    "fr": tuple(
+    "fr": _names(
         "Marie Sophie Camille Julie Isabelle Nathalie Claire Lucie Emma Léa Chloé Manon Céline Hélène Élodie "
         "Jean Pierre Luc Nicolas François Olivier Julien Antoine Hugo Louis Benoît Jérôme Stéphane Cédric "
-        "Amandine Aurélie Valérie Christophe Grégory Laurence".split()
+        "Amandine Aurélie Valérie Christophe Grégory Laurence"
     ),
-    "nl": tuple(
+    "nl": _names(
         "Jan Pieter Wouter Bart Koen Stijn Lieven Joris Dirk Sarah Els An Lien Sofie Griet Katrien Hanne Lotte "
-        "Marieke Anouk Jeroen Ruben Bram Annelies Eline Tine Wim Geert Ilse Jens Sander Femke".split()
+        "Marieke Anouk Jeroen Ruben Bram Annelies Eline Tine Wim Geert Ilse Jens Sander Femke"
     ),
-    "de": tuple(
+    "de": _names(
         "Jürgen Günter Klaus Stefan Andreas Markus Michael Lukas Jonas Anna Monika Sabine Ursula Petra Claudia "
-        "Katrin Julia Lena Jörg Tobias".split()
+        "Katrin Julia Lena Jörg Tobias"
     ),
-    "en": tuple("John James David Sarah Emily Laura Paul Rachel Helen Oliver Jack Grace".split()),
+    "en": _names("John James David Sarah Emily Laura Paul Rachel Helen Oliver Jack Grace"),
 }
 SURNAMES: dict[str, tuple[str, ...]] = {
-    "fr": tuple(
+    "fr": _names(
         "Dupont Dubois Lambert Dumont Leroy Renard Lejeune Lemaire Collard Delvaux Gilson Jacquet Lefèvre "
         "Leclercq Dufour Thiry Masson Dethier Bodart Piette Henrard Charlier Pirard Gérard Simonet Marchal "
         "Evrard Baudoin Lecomte Gillet Delhaye Rousseau Moreau Lefebvre Fontaine Mercier Dewez Cornet Bastin "
-        "Lhoest".split()
+        "Lhoest"
     ),
     "nl": (
-        *"Peeters Janssens Maes Jacobs Mertens Willems Claes Goossens Wouters Vermeulen Hermans Michiels Aerts"
-        " Verstraeten Lambrechts Smets Segers Cools Verhoeven Claeys Pauwels Desmet Vandenberghe Verbruggen"
-        " Maenhout Bogaert Coppens Declercq Martens".split(),
+        *_names(
+            "Peeters Janssens Maes Jacobs Mertens Willems Claes Goossens Wouters Vermeulen Hermans Michiels Aerts"
+            " Verstraeten Lambrechts Smets Segers Cools Verhoeven Claeys Pauwels Desmet Vandenberghe Verbruggen"
+            " Maenhout Bogaert Coppens Declercq Martens"
+        ),
         "De Smet",
         "Van Damme",
         "De Clercq",
@@ -90,16 +96,16 @@ SURNAMES: dict[str, tuple[str, ...]] = {
         "D'Hondt",
         "De Wilde",
     ),
-    "de": tuple(
+    "de": _names(
         "Müller Schmitz Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Krings Heinen Cremer "
-        "Kessler Jost Lentz Kohnen Thelen Pauels Brüll".split()
+        "Kessler Jost Lentz Kohnen Thelen Pauels Brüll"
     ),
-    "en": tuple("Smith Johnson Brown Taylor Wilson Davies Evans Roberts Walker Wright Hughes Green".split()),
+    "en": _names("Smith Johnson Brown Taylor Wilson Davies Evans Roberts Walker Wright Hughes Green"),
 }
 #: The senders and the colleagues they name: never patients, never in the patients' surname pools.
-DOCTOR_SURNAMES = tuple(
+DOCTOR_SURNAMES = _names(
     "Vandermeulen Lebrun Verbeke Dierickx Gobert Laloux Moens Vanhoutte Huybrechts Delcourt Ruelle Stas "
-    "Crahay Schoonjans Lenaerts Piron Goffin Vanderstraeten Beckers Kaiser".split()
+    "Crahay Schoonjans Lenaerts Piron Goffin Vanderstraeten Beckers Kaiser"
 )
 MAIL_DOMAINS = ("gmail.com", "hotmail.com", "skynet.be", "telenet.be", "outlook.com", "proximus.be")
 
@@ -303,6 +309,7 @@ TITLES = {
     "de": (("Frau", "Herr"),),
     "en": (("Mrs", "Mr"), ("Ms", "Mr")),
 }
+PROFESSION = {"fr": "Médecin généraliste", "nl": "Huisarts", "de": "Allgemeinmediziner", "en": "General practitioner"}
 PATIENT_LABEL = {"fr": "Patient :", "nl": "Patiënt:", "de": "Patientin:", "en": "Patient:"}
 REPORT_HEAD = {
     "fr": "LABORATOIRE DE BIOLOGIE CLINIQUE - RAPPORT DE RÉSULTATS",
@@ -351,7 +358,9 @@ class CorpusGenerator:
         return f"{first_nine}{niss_check(first_nine, birth.year):02d}"
 
     def _patients(self, count: int) -> tuple[Patient, ...]:
-        rng, seen, people = self.rng, set(), []
+        rng = self.rng
+        seen: set[tuple[str, str]] = set()
+        people: list[Patient] = []
         while len(people) < count:
             language = rng.choices(LANGUAGES, weights=(5, 5, 1, 1))[0]
             first, last = rng.choice(FIRST_NAMES[language]), rng.choice(SURNAMES[language])
@@ -507,7 +516,12 @@ class CorpusGenerator:
             self._paragraph_break(out)
         out.add(rng.choice(CLOSINGS[language]))
         self._line_break(out)
-        out.add(f"Dr {self._doctor(language)}")
+        if rng.random() < 0.5:
+            out.add(f"Dr {self._doctor(language)}")
+        else:  # the sender's name without a title, then the profession
+            out.add(self._doctor(language))
+            self._line_break(out)
+            out.add(PROFESSION[language])
         for _ in range(rng.randint(1, 3)):
             self._line_break(out)
             out.add(self._decoy(language))
@@ -522,7 +536,8 @@ class CorpusGenerator:
             out.add(f"{REPORT_HEAD[language]}\n")
             if patient is not None:
                 out.add(f"{PATIENT_LABEL[language]} ")
-                out.label(NAME, rng.choice((f"{patient.last.upper()} {patient.first}", f"{patient.first} {patient.last}")))
+                forms = (f"{patient.last.upper()} {patient.first}", f"{patient.first} {patient.last}")
+                out.label(NAME, rng.choice(forms))
                 out.add(f"\n{BORN[language]} {patient.birth:%d/%m/%Y}\n")
                 self._add_niss(out, patient, language)
                 out.add("\n")
@@ -624,7 +639,7 @@ class CorpusGenerator:
         patient = self.patients[0]
         body = self.body("fr", patient, 5000, html_mode=False).text()
         pdfs = []
-        for n in (1, 2):
+        for _ in (1, 2):
             report = self.report("fr", patient).text()
             if text_heavy:
                 pdfs.append(make_pdf(text_pages(report, 230_000)))

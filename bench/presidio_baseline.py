@@ -34,7 +34,7 @@ CONTEXT = [
 def _recognizer() -> Any:
     from presidio_analyzer import Pattern, PatternRecognizer
 
-    class BelgianNationalNumberRecognizer(PatternRecognizer):  # type: ignore[misc]
+    class BelgianNationalNumberRecognizer(PatternRecognizer):
         """Belgian national (NN) and BIS numbers: regex candidate, stdnum checksum."""
 
         def __init__(self) -> None:

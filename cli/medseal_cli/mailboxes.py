@@ -1,9 +1,10 @@
-"""The messages behind a path given on the command line: one ``.eml`` file, an mbox file, or a Maildir folder.
+"""The messages behind a path given on the command line: an ``.eml`` file, an mbox file, a Maildir, a folder.
 
 - A **Maildir** is a folder with ``cur/`` and/or ``new/``: every file in them (hidden files and ``tmp/`` are
   skipped), in name order; the label is the message file's path.
 - An **mbox** is a file whose first line starts with ``From ``: read with the stdlib's :class:`mailbox.mbox`,
   body lines quoted as ``>From`` given back their ``From``; labels are ``PATH#N`` (N counts from 1).
+- Any other **folder**: each file directly in it (hidden ones skipped), in name order, read as one of these.
 - Anything else is **one message**, labelled with the path as given (parsing decides whether it is mail).
 """
 
@@ -53,15 +54,25 @@ def _mbox(path: Path, label: str) -> Iterator[tuple[str, bytes]]:
         box.close()
 
 
-def iter_messages(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
-    """(source label, raw bytes) for every message at ``path``; OSError for what cannot be read."""
-    label = os.fspath(path)
-    where = Path(label)
-    if where.is_dir():
-        if not is_maildir(where):
-            raise InputError("a folder that is not a Maildir (no cur/ or new/ inside)")
-        yield from _maildir(where, label)
-    elif is_mbox(where):
+def _file(where: Path, label: str) -> Iterator[tuple[str, bytes]]:
+    if is_mbox(where):
         yield from _mbox(where, label)
     else:
         yield label, where.read_bytes()
+
+
+def iter_messages(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
+    """(source label, raw bytes) for every message at ``path``; OSError for what cannot be read,
+    InputError for a folder without any file."""
+    label = os.fspath(path)
+    where = Path(label)
+    if is_maildir(where):
+        yield from _maildir(where, label)
+    elif where.is_dir():
+        names = sorted(n for n in os.listdir(where) if not n.startswith(".") and (where / n).is_file())
+        if not names:
+            raise InputError("a folder with no message file in it")
+        for name in names:
+            yield from _file(where / name, os.path.join(label, name))
+    else:
+        yield from _file(where, label)

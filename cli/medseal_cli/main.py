@@ -12,6 +12,7 @@ from medseal.errors import InputError, MedsealError
 
 from medseal_cli import audit_command, key_command, open_command, protect_command, scan_command, send_command
 from medseal_cli.errors import EXIT_INPUT, EXIT_INTERNAL, CliError
+from medseal_cli.smtp import RelayError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,9 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         sys.stderr.write(f"medseal: {exc}\n")
         return EXIT_INPUT
-    except MedsealError as exc:
+    except MedsealError as exc:  # e.g. the SMTP server refused: nothing (more) was sent
         sys.stderr.write(f"medseal: {exc}\n")
-        return EXIT_INTERNAL
+        return EXIT_INPUT if isinstance(exc, RelayError) else EXIT_INTERNAL
     except KeyboardInterrupt:
         sys.stderr.write("medseal: interrupted\n")
         return 130

@@ -13,6 +13,7 @@ copy must never show in what travels.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email import errors as email_errors
@@ -176,7 +177,7 @@ def header_addresses(message: bytes, names: Sequence[str] = RECIPIENT_HEADERS) -
             raw = field.partition(b":")[2].decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(f"the {label} header is neither ASCII nor UTF-8") from None
-        value = "".join(raw.splitlines()).strip()
+        value = re.sub(r"\r?\n", "", raw).strip()  # unfold
         header = cast(AddressHeader, default_policy.header_factory(label, value))
         defects: tuple[email_errors.MessageDefect, ...] = getattr(header, "defects", ())
         if any(isinstance(d, email_errors.InvalidHeaderDefect) for d in defects):

@@ -61,7 +61,7 @@ class SmtpConfig:
     host: str
     port: int = 587
     username: str | None = None
-    password_env: str = "MEDSEAL_SMTP_PASSWORD"  # noqa: S105 - the variable's name, not a password
+    password_env: str = "MEDSEAL_SMTP_PASSWORD"
     use_keyring: bool = True
     starttls: StartTls = "required"
     timeout: float = 30

@@ -22,9 +22,6 @@ from medseal.recognise import is_protected_attachment
 from medseal.scan import ScanContext, finding_level, scan_message
 from medseal.subject import pseudonymise_filename, pseudonymise_subject
 
-MESSAGE_PDF = "message.pdf"
-
-
 class Action(enum.StrEnum):
     SEND = "send"  # nothing to change
     APPLY = "apply"  # send the protected version
@@ -210,26 +207,20 @@ def _pdf_envelope(
     message: Message, renamed: Mapping[int, str], password: str, language: str, pseudonyms: Sequence[str]
 ) -> Message:
     """Body and non-PDF files into one encrypted ``message.pdf``; each PDF re-encrypted as a PDF under its
-    pseudonymised name. ``message`` still holds the original attachments, which travel only encrypted;
-    attachments that are already protected travel as they are."""
-    from medseal.envelope.pdf import seal
+    pseudonymised name. ``message`` still holds the original attachments, which travel only encrypted (an
+    envelope forwarded from an earlier message goes inside ``message.pdf`` unchanged)."""
+    from medseal.envelope.pdf import PageLabels, seal
 
-    indexes = [i for i, a in enumerate(message.attachments) if not is_protected_attachment(a)]
-    already = [a for a in message.attachments if is_protected_attachment(a)]
     sealed = seal(
         message.text_body,
         message.html_body,
-        [message.attachments[i] for i in indexes],
+        message.attachments,
         password,
         title=t("notice.pdf_title", language),
-        outer_names=[renamed.get(i, message.attachments[i].filename) for i in indexes],
+        outer_names=[renamed.get(i, a.filename) for i, a in enumerate(message.attachments)],
+        labels=PageLabels(attachments=t("pdf.attachments", language), lossy=t("pdf.lossy", language)),
     )
-    return replace(
-        message,
-        text_body=_notice(language, pseudonyms),
-        html_body=None,
-        attachments=(*sealed, *already),
-    )
+    return replace(message, text_body=_notice(language, pseudonyms), html_body=None, attachments=sealed)
 
 
 def _smime_envelope(message: Message, certificates: Sequence[bytes]) -> bytes:

@@ -60,8 +60,29 @@ def test_empty_maildir(tmp_path: Path) -> None:
     assert list(iter_messages(tmp_path / "empty")) == []
 
 
-def test_folder_that_is_not_a_maildir(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="not a Maildir"):
+def test_plain_folder_of_messages_and_mboxes(tmp_path: Path) -> None:
+    (tmp_path / "b.eml").write_bytes(message("b").as_bytes())
+    (tmp_path / "a.eml").write_bytes(message("a").as_bytes())
+    (tmp_path / ".hidden.eml").write_bytes(message("hidden").as_bytes())
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.eml").write_bytes(message("c").as_bytes())
+    box = mailbox.mbox(tmp_path / "c.mbox")
+    box.add(message("mbox 1"))
+    box.add(message("mbox 2"))
+    box.close()
+    found = list(iter_messages(tmp_path))
+    assert [label for label, _ in found] == [
+        str(tmp_path / "a.eml"),
+        str(tmp_path / "b.eml"),
+        f"{tmp_path / 'c.mbox'}#1",
+        f"{tmp_path / 'c.mbox'}#2",
+    ]
+    assert [parse_message(raw).subject for _, raw in found] == ["a", "b", "mbox 1", "mbox 2"]
+
+
+def test_folder_without_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(InputError, match="no message file"):
         list(iter_messages(tmp_path))
 
 

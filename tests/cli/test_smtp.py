@@ -8,10 +8,7 @@ import sys
 import types
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from email import message_from_bytes
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
+from email.utils import formataddr
 from typing import Any
 
 import pytest
@@ -407,7 +404,11 @@ def test_strip_bcc_keeps_every_other_byte() -> None:
     assert strip_bcc(b"Bcc: a@x.example\r\nSubject: only headers\r\n") == b"Subject: only headers\r\n"
 
 
-@pytest.mark.parametrize("value", [b"foo", b"a@b@c", b"Marie <m.d@x", b"\xff\xfe@x.example"], ids=range(4))
+@pytest.mark.parametrize("value", [
+    b"foo", b"a@b@c", b"Marie <m.d@x", b"\xff\xfe@x.example",
+    # A comma inside an encoded word (CPython's own folder writes this): the parser would drop an address.
+    b"=?utf-8?q?A?= <a@x.example>\r\n =?utf-8?q?=2C?= B <b@x.example>, c@x.example",
+], ids=range(5))
 def test_an_unreadable_address_header_is_an_input_error(value: bytes) -> None:
     with pytest.raises(InputError, match="To header") as caught:
         header_addresses(b"To: " + value + b"\r\n\r\n")
@@ -415,37 +416,37 @@ def test_an_unreadable_address_header_is_an_input_error(value: bytes) -> None:
 
 
 atoms = st.text("abcdefghijklmnopqrstuvwxyz0123456789_+-", min_size=1, max_size=8)
-addresses = st.builds(
-    Address,
-    # Letters and the specials people put in names; the stdlib's own folding garbles some rarer ones.
-    display_name=st.text(st.characters(categories=("L",), include_characters=" ,.'\"-()@<>;:"), max_size=20),
-    username=st.lists(atoms, min_size=1, max_size=3).map(".".join),
-    domain=st.lists(st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8), min_size=2,
-                    max_size=3).map(".".join),
+addresses = st.tuples(
+    st.text(st.characters(categories=("L",), include_characters=" ,.'\"-()@<>;:\\"), max_size=12),
+    st.builds("{}@{}".format, st.lists(atoms, min_size=1, max_size=3).map(".".join),
+              st.lists(st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8), min_size=2,
+                       max_size=3).map(".".join)),
 )
 
 
-@given(st.lists(addresses, max_size=4), st.lists(addresses, max_size=4), st.lists(addresses, max_size=4),
-       st.lists(st.sampled_from(["arg1@cli.example", "arg2@cli.example"]), max_size=2))
+@given(st.lists(addresses, max_size=3), st.lists(addresses, max_size=3), st.lists(addresses, max_size=3),
+       st.lists(st.sampled_from(["arg1@cli.example", "arg2@cli.example"]), max_size=2),
+       st.sampled_from([b"\r\n", b"\n"]))
 def test_recipients_from_headers_and_arguments(
-    to: list[Address], cc: list[Address], bcc: list[Address], args: list[str]
+    to: list[tuple[str, str]], cc: list[tuple[str, str]], bcc: list[tuple[str, str]], args: list[str],
+    eol: bytes,
 ) -> None:
-    message = EmailMessage(policy=SMTP_POLICY)
-    message["From"] = Address("Dr Test", "dr.test", "practice.example")
-    for name, group in (("To", to), ("Cc", cc), ("Bcc", bcc)):
-        if group:
-            message[name] = group
-    message["Subject"] = "Résultats"
-    message.set_content("Bonjour,\n.\nÀ bientôt\n")
-    raw = message.as_bytes()
+    def field(name: str, group: list[tuple[str, str]]) -> bytes:
+        if not group:
+            return b""
+        # Display names quoted or encoded as a mail client would (RFC 5322 / RFC 2047), one address a line.
+        value = ("," + eol.decode() + " ").join(formataddr(pair, charset="utf-8") for pair in group)
+        return f"{name}: {value}".encode("ascii") + eol
+
+    head = b"From: Dr Test <dr.test@practice.example>" + eol + field("To", to) + field("Cc", cc)
+    tail = b"Subject: test" + eol + eol + b"Bonjour," + eol + b"Bcc: in the body" + eol
+    raw = head + field("Bcc", bcc) + tail
+    args_only = SendmailArgs(tuple(args), extract_recipients=True)
     if not (to or cc or bcc or args):
         with pytest.raises(InputError):
-            envelope_from(raw, SendmailArgs(tuple(args), extract_recipients=True))
+            envelope_from(raw, args_only)
         return
-    sender, recipients, cleaned = envelope_from(raw, SendmailArgs(tuple(args), extract_recipients=True))
-    expected = list(dict.fromkeys([*args, *(a.addr_spec for a in to + cc + bcc)]))
+    sender, recipients, cleaned = envelope_from(raw, args_only)
     assert sender == "dr.test@practice.example"
-    assert recipients == expected
-    assert "Bcc" not in message_from_bytes(cleaned, policy=SMTP_POLICY)
-    del message["Bcc"]
-    assert cleaned == message.as_bytes()
+    assert recipients == list(dict.fromkeys([*args, *(address for _, address in to + cc + bcc)]))
+    assert cleaned == head + tail

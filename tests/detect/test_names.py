@@ -144,8 +144,10 @@ def test_decomposed_accents_keep_original_offsets() -> None:
 
 
 def test_large_directory_is_indexed_once_and_scanned_in_one_pass() -> None:
-    people = [Person(last_name=f"Nom{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}x",
-                     first_name="Lucie") for i in range(5000)]
+    people = [
+        Person(last_name=f"Nom{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}x", first_name="Lucie")
+        for i in range(5000)
+    ]
     people.append(Person(last_name="Vandermeersch", first_name="Odile"))
     directory = Directory(tuple(people))
     text = "Bonjour, voici le rapport. " * 2000 + "Concerne Odile Vandermeersch. " + "Fin. " * 100
@@ -181,9 +183,7 @@ HEURISTICS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("where", "text", "clears"), HEURISTICS, ids=[f"heur-{i}" for i in range(len(HEURISTICS))]
-)
+@pytest.mark.parametrize(("where", "text", "clears"), HEURISTICS, ids=[f"heur-{i}" for i in range(len(HEURISTICS))])
 def test_heuristics_without_directory(where: Where, text: str, clears: list[str]) -> None:
     findings = find_names(text, where)
     assert [f.clear for f in findings] == clears
@@ -191,8 +191,9 @@ def test_heuristics_without_directory(where: Where, text: str, clears: list[str]
         assert finding.span is not None
         assert text[finding.span[0] : finding.span[1]] == finding.clear
         assert finding.patient_key.startswith("name:")
-        assert finding.masked == initials(finding.clear.replace("_", " ").replace("-", " ") if where
-                                          is Where.ATTACHMENT_NAME else finding.clear)
+        assert finding.masked == initials(
+            finding.clear.replace("_", " ").replace("-", " ") if where is Where.ATTACHMENT_NAME else finding.clear
+        )
 
 
 def test_heuristic_key_guesses_first_and_last_name() -> None:
@@ -276,8 +277,36 @@ def test_findings_never_show_the_name() -> None:
 
 
 # --- properties ----------------------------------------------------------------------------------------
-SYLLABLES = ["ma", "ri", "lo", "vé", "dan", "ber", "ghe", "kla", "sen", "tor", "mü", "nel", "pi", "ra",
-             "zo", "wen", "bru", "gai", "len", "dor", "fi", "qua", "lé", "çon", "ña", "ës", "groß", "vic"]
+SYLLABLES = [
+    "ma",
+    "ri",
+    "lo",
+    "vé",
+    "dan",
+    "ber",
+    "ghe",
+    "kla",
+    "sen",
+    "tor",
+    "mü",
+    "nel",
+    "pi",
+    "ra",
+    "zo",
+    "wen",
+    "bru",
+    "gai",
+    "len",
+    "dor",
+    "fi",
+    "qua",
+    "lé",
+    "çon",
+    "ña",
+    "ës",
+    "groß",
+    "vic",
+]
 PARTICLES = ["", "", "", "Van ", "Van den ", "De ", "d'", "Le ", "von "]
 FILLER = st.text(alphabet="bcfgjkqvxz0123456789 .,;!?()\n", max_size=30)
 SEPARATORS = [" ", "\n", " (", ") ", ", ", " - ", "; "]

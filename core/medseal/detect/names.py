@@ -28,6 +28,7 @@ Two sources of evidence, combined:
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import importlib.resources
 import re
@@ -52,6 +53,7 @@ _H_TITLE = 0.8
 _H_TITLE_FIRST_ONLY = 0.65
 _H_FIELD = 0.7
 _H_FIRST_LAST = 0.75
+_H_ALLCAPS = 0.6
 _H_FIRST_FIRST = 0.5
 _H_FILE = 0.6
 
@@ -80,19 +82,18 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(fold(w) for w in text.split())
 
 
-def _phrases(*phrases: str) -> frozenset[str]:
-    return frozenset(" ".join(re.split(r"[\s'’]+", fold(p))) for p in phrases)
+def _phrases(text: str) -> frozenset[str]:
+    """Comma-separated phrases, folded, their words joined by one space (``patient's`` -> ``patient s``)."""
+    return frozenset(" ".join(re.split(r"[\s'’]+", fold(p).strip())) for p in text.split(","))
 
 
 # --- word lists (folded when loaded) ---------------------------------------------------------------------
-_TITLE_TEXT = (
-    """madame monsieur mademoiselle mesdames messieurs mme mmes mlle mlles mevrouw mevr mw mej mejuffrouw
-    juffrouw meneer mijnheer mnr dhr heer herr herrn frau fräulein frl mr mrs ms miss mister madam"""
-)
+_TITLE_TEXT = """madame monsieur mademoiselle mesdames messieurs mme mmes mlle mlles mevrouw mevr mw mej
+    mejuffrouw juffrouw meneer mijnheer mnr dhr heer herr herrn frau fräulein frl mr mrs ms miss mister madam"""
 _TITLE_WORDS = _words(_TITLE_TEXT)
 _DOTTED_TITLES = ("m", "fr", "hr")
 _DOCTOR_WORDS = _words(
-    """dr drs dres docteur docteurs dokter dokters doktor doctor doctors prof pr professeur professor
+    """dr drs dres med docteur docteurs dokter dokters doktor doctor doctors prof pr professeur professor
     professoren dott"""
 )
 # Places and institutions: a name right after one of these is a street, a hospital, a school...
@@ -111,10 +112,12 @@ _PARTICLES = _words(
     """van von vom de den der du des del della di da dos das le la les ten ter te zu vande vanden vander vd
     op het 't el al"""
 )
+# Particles that may start a surname; the others only follow one (``van den``, ``van der``, ``van 't``).
+_LEADING_PARTICLES = _PARTICLES - _words("den der les het 't")
+# Upper-case abbreviations that are rarely titles: ``MS Teams``, ``MR knie`` (an MRI)...
+_ACRONYM_TITLES = _words("ms mr mrs mw")
 # Lower-case particles allowed between capitalised words of a run (``Jan van den Berghe``).
-_RUN_PARTICLES = (
-    "van|von|vom|de|den|der|du|des|del|della|di|da|dos|das|le|la|ten|ter|te|zu|vande|vanden|vander|'t"
-)
+_RUN_PARTICLES = "|".join(re.escape(p) for p in sorted(_PARTICLES - _words("vd op het el al les")))
 
 _COMMON_WORDS = _words(
     # function words, greetings (fr, nl, de, en)
@@ -160,7 +163,7 @@ _COMMON_WORDS = _words(
     nouveau nouvelle nouveaux nouvelles annuel annuelle mensuel hebdomadaire important importante
     urgente final finale premier première deuxième dernier dernière prochain prochaine ministre président
     présidente directeur directrice maire bourgmestre doyen doyenne collègue collègues confrère consœur
-    chef secrétaire responsable coordinateur coordinatrice
+    chef secrétaire responsable coordinateur coordinatrice vice co ex
     vergadering verslag resultaten resultaat laboratorium bloed bloedafname wachtdienst wachtdienstplanning
     dienst procedure sterilisatie factuur facturen offerte bestelling levering herinnering informatie
     uitnodiging opleiding vorming congres seminarie protocol raadpleging afspraak aanvraag antwoord vraag
@@ -198,22 +201,21 @@ _COMMON_WORDS = _words(
     gent anvers antwerpen bruges brugge charleroi mons bergen louvain leuven wavre eupen hasselt kortrijk
     courtrai tournai arlon malmedy verviers mechelen malines aalst ostende oostende europe europa
     proximus telenet ehealth ehealthbox recip-e mycarenet pdf doc docx jpg png copie kopie copy draft
-    version versie fichier bestand datei attachment annexe bijlage anhang pièce jointe"""
+    version versie fichier bestand datei attachment annexe bijlage anhang pièce jointe text texte tekst
+    windows teams office outlook word excel zoom google microsoft apple android iphone"""
 )
 
 # Fields that hold a person's name, and generic ones (``Name:`` may name a project) that need more evidence.
 _NAME_FIELDS = _phrases(
-    "nom et prénom", "nom de famille", "prénom", "naam en voornaam", "voornaam", "achternaam", "familienaam",
-    "name und vorname", "nachname", "vorname", "last name", "family name", "surname", "first name",
-    "given name",
+    """nom et prénom, nom de famille, prénom, naam en voornaam, voornaam, achternaam, familienaam,
+    name und vorname, nachname, vorname, last name, family name, surname, first name, given name"""
 )
-_GENERIC_FIELDS = _phrases("nom", "naam", "name", "full name", "identité")
+_GENERIC_FIELDS = _phrases("nom, naam, name, full name, identité")
 _PATIENT_LABELS = _phrases(
-    "nom du patient", "nom de la patiente", "nom patient", "identité du patient", "patiente", "patient",
-    "naam van de patiënt", "naam patiënt", "patiënte", "patiënt", "patientin", "name des patienten",
-    "name der patientin", "patientenname", "patient name", "name of patient", "patient's name", "pat", "pt",
-    "bénéficiaire", "rechthebbende", "assuré", "assurée", "verzekerde", "versicherter", "versicherte",
-    "betrokkene",
+    """nom du patient, nom de la patiente, nom patient, identité du patient, patiente, patient,
+    naam van de patiënt, naam patiënt, patiënte, patiënt, patientin, name des patienten, name der patientin,
+    patientenname, patient name, name of patient, patient's name, pat, pt, bénéficiaire, rechthebbende,
+    assuré, assurée, verzekerde, versicherter, versicherte, betrokkene"""
 )
 
 
@@ -292,34 +294,44 @@ def _key(last: str, first: str) -> str:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """The NFC text, its folded twin (same length) and, when NFC changed lengths, offsets back."""
+    """The NFC text and its folded twin (same length). When composing accents shortened the text, ``breaks``
+    (positions in ``norm`` right after a composed character) and ``shifts`` (characters removed up to
+    there) lead back to the original offsets."""
 
     norm: str
     folded: str
-    offsets: tuple[int, ...] | None
+    breaks: tuple[int, ...] = ()
+    shifts: tuple[int, ...] = ()
 
     def original(self, pos: int) -> int:
-        return pos if self.offsets is None else self.offsets[pos]
+        i = bisect.bisect_right(self.breaks, pos)
+        return pos + (self.shifts[i - 1] if i else 0)
+
+
+_CLUSTER = re.compile("[^\u0300-\u036f][\u0300-\u036f]+")
 
 
 def _prepare(text: str, filename: bool) -> _Prepared:
-    offsets: tuple[int, ...] | None = None
-    norm = text
-    if _COMBINING.search(text):  # decomposed accents (macOS file names...): compose, remember offsets
-        chars: list[str] = []
-        index: list[int] = []
-        for cluster in re.finditer("(?s).[\u0300-\u036f]*", text):
-            composed = unicodedata.normalize("NFC", cluster.group())
-            if len(composed) == 1:
-                chars.append(composed)
-                index.append(cluster.start())
-            else:
-                chars.extend(cluster.group())
-                index.extend(range(cluster.start(), cluster.end()))
-        index.append(len(text))
-        norm = "".join(chars)
-        offsets = tuple(index)
-    return _Prepared(norm, _fold_text(norm, filename), offsets)
+    if not _COMBINING.search(text):
+        return _Prepared(text, _fold_text(text, filename))
+    # Decomposed accents (file names from macOS...): compose them, remembering how offsets moved.
+    pieces: list[str] = []
+    breaks: list[int] = []
+    shifts: list[int] = []
+    last = removed = 0
+    for cluster in _CLUSTER.finditer(text):
+        composed = unicodedata.normalize("NFC", cluster.group())
+        if len(composed) != 1:
+            continue
+        pieces.append(text[last : cluster.start()])
+        pieces.append(composed)
+        removed += len(cluster.group()) - 1
+        breaks.append(cluster.end() - removed)
+        shifts.append(removed)
+        last = cluster.end()
+    pieces.append(text[last:])
+    norm = "".join(pieces)
+    return _Prepared(norm, _fold_text(norm, filename), tuple(breaks), tuple(shifts))
 
 
 # --- what comes before a name ------------------------------------------------------------------------------
@@ -481,9 +493,7 @@ _Form = tuple[int, int, float, str]
 _DOCTOR = "doctor"
 
 
-def _patient_form(
-    prep: _Prepared, start: int, end: int, patient: _Patient, filename: bool
-) -> _Form | str | None:
+def _patient_form(prep: _Prepared, start: int, end: int, patient: _Patient, filename: bool) -> _Form | str | None:
     """The best form of ``patient``'s name around the surname at ``start:end`` (``"doctor"`` when the name
     follows a doctor's title)."""
     if not patient.first:
@@ -589,9 +599,9 @@ _WORD = (
 _RUN_SEP = rf"(?:{_H}+|{_H}*,{_H}*)"
 # Capitalised words in a row, with lower-case particles between them (``Jan van den Berghe``).
 _RUN = re.compile(rf"{_WORD}(?:{_RUN_SEP}(?:(?:{_RUN_PARTICLES}){_H}+){{0,3}}(?:[dl]['’])?{_WORD}){{0,7}}")
-_MULTI = re.compile(
-    rf"{_WORD}(?:{_RUN_SEP}(?:(?:{_RUN_PARTICLES}){_H}+){{0,3}}(?:[dl]['’])?{_WORD}){{1,7}}"
-)
+_MULTI = re.compile(rf"{_WORD}(?:{_RUN_SEP}(?:(?:{_RUN_PARTICLES}){_H}+){{0,3}}(?:[dl]['’])?{_WORD}){{1,7}}")
+
+
 def _word_start_alternatives(words: Iterable[str]) -> str:
     """Folded words as one pattern whose alternatives start with a literal (the regex engine then skips
     quickly to their first letters), each at the start of a word."""
@@ -608,8 +618,7 @@ def _word_start_alternatives(words: Iterable[str]) -> str:
 # On the folded text: a title in any case, with or without its dot, then spaces (the name's capital is
 # checked on the original text).
 _TITLE_BEFORE = re.compile(
-    _word_start_alternatives([*_TITLE_WORDS, *(f"{t}." for t in _DOTTED_TITLES), "de heer"])
-    + rf"(?:\.{_H}*|{_H}+)"
+    _word_start_alternatives([*_TITLE_WORDS, *(f"{t}." for t in _DOTTED_TITLES), "de heer"]) + rf"(?:\.{_H}*|{_H}+)"
 )
 _COLON = re.compile(rf"[:=：]\s{{0,4}}(?=[{_UPPER}])")
 _RUN_TOKEN = re.compile(r"[^\s,]+|,")
@@ -638,7 +647,7 @@ def _fold_word(word: str) -> str:
 def _classify(word: str) -> str:
     core = _ELISION.sub("", _fold_word(word))
     if core in _TITLE_WORDS:
-        return _TITLE
+        return _COMMON if word.isupper() and core in _ACRONYM_TITLES else _TITLE
     if core in _DOCTOR_WORDS:
         return _DOC
     parts = core.split("-")
@@ -662,8 +671,9 @@ def _units(tokens: list[tuple[int, int, str, bool]], filename: bool) -> list[_Un
     for i, token in enumerate(tokens):
         start, end, word, comma = token
         last = i == len(tokens) - 1
-        particle = _fold_word(word) in _PARTICLES
-        if particle and not last and not tokens[i + 1][3]:
+        folded = _fold_word(word)
+        particle = folded in _PARTICLES
+        if particle and not last and not tokens[i + 1][3] and (pending or folded in _LEADING_PARTICLES):
             pending.append(token)
             continue
         cls = _COMMON if particle else _classify(word)
@@ -724,14 +734,21 @@ def _analyse(units: list[_Unit], context: str | None, filename: bool) -> Iterato
             context = unit.cls
             i += 1
             continue
+        seq = []
         if unit.cls == _COMMON:
-            context = None
-            i += 1
-            continue
-        j = i
+            # ``mevrouw An Claes``: after a title, a word before the name is a first name, not a word.
+            nxt = units[i + 1] if i + 1 < len(units) else None
+            if context in _NAMED_CONTEXTS and len(unit.words) == 1 and nxt and nxt.cls in (_FIRST, _OTHER):
+                seq.append(dataclasses.replace(unit, cls=_FIRST))
+            else:
+                if not (context == "title" and len(unit.words) > 1):  # ``Monsieur le Directeur Dupont``
+                    context = None
+                i += 1
+                continue
+        j = i + len(seq)
         while j < len(units) and units[j].cls in (_FIRST, _OTHER):
             j += 1
-        seq = units[i:j]
+        seq += units[i + len(seq) : j]
         if context in _NAMED_CONTEXTS:
             named = _titled_sequence(seq)
             j = i + len(named)
@@ -751,7 +768,14 @@ def _analyse(units: list[_Unit], context: str | None, filename: bool) -> Iterato
 
 def _pairs(seq: list[_Unit], filename: bool) -> Iterator[_Candidate]:
     """First names next to surnames, with no title or label to help."""
-    confidence = _H_FILE if filename else _H_FIRST_LAST
+
+    def found(units: list[_Unit], detail: str) -> _Candidate:
+        if filename:
+            return _emit(units, _H_FILE, "file name made of a common first name and a surname")
+        # In upper-case text a first name that is also a word (``FINN``, ``METIN``) is weaker evidence.
+        shouting = all(u.allcaps for u in units)
+        return _emit(units, _H_ALLCAPS if shouting else _H_FIRST_LAST, detail)
+
     k = 0
     while k < len(seq):
         unit = seq[k]
@@ -760,7 +784,7 @@ def _pairs(seq: list[_Unit], filename: bool) -> Iterator[_Candidate]:
             while m < len(seq) and seq[m].cls == _FIRST and not seq[m].comma:
                 m += 1
             if m < len(seq) and seq[m].cls == _OTHER and not seq[m].comma:
-                yield _emit(seq[k : m + 1], confidence, "common first name followed by a capitalised surname")
+                yield found(seq[k : m + 1], "common first name followed by a capitalised surname")
                 m += 1
             elif m - k >= 2 and not filename:
                 yield _emit(seq[k:m], _H_FIRST_FIRST, "two common first names in a row")
@@ -768,7 +792,7 @@ def _pairs(seq: list[_Unit], filename: bool) -> Iterator[_Candidate]:
             m += 1
             while m < len(seq) and seq[m].cls == _FIRST and not seq[m].comma:
                 m += 1
-            yield _emit(seq[k:m], confidence, "upper-case surname followed by a common first name")
+            yield found(seq[k:m], "upper-case surname followed by a common first name")
         k = m
 
 
@@ -807,6 +831,9 @@ def _text_candidates(prep: _Prepared) -> Iterator[_Candidate]:
         yield from _run_candidates(prep, multi.start(), multi.group(), None)
     # A title written in lower case or with a dot (``mevrouw Peeters``, ``M. Dupont``), then the name.
     for hit in _TITLE_BEFORE.finditer(prep.folded):
+        title = norm[hit.start() : hit.end()].strip(". \t\u00a0\u202f")
+        if title.isupper() and _fold_word(title) in _ACRONYM_TITLES:
+            continue
         run = _RUN.match(norm, hit.end()) if norm[hit.end() : hit.end() + 1].isupper() else None
         if run:
             yield from _run_candidates(prep, run.start(), run.group(), "title")
@@ -849,9 +876,7 @@ def _select(candidates: Iterable[_Candidate]) -> list[_Candidate]:
     return kept
 
 
-def find_names(
-    text: str, where: Where, directory: Directory | None = None, part: int | None = None
-) -> list[Finding]:
+def find_names(text: str, where: Where, directory: Directory | None = None, part: int | None = None) -> list[Finding]:
     """Every mention of a person's name in ``text``: directory patients and what the heuristics see."""
     if not text:
         return []

@@ -30,28 +30,27 @@ Header
 
 Any failure to open an envelope (wrong password or key, altered or truncated data) is one
 :class:`~medseal.errors.DecryptionError`; missing secrets are an :class:`~medseal.errors.InputError`. A
-message without an envelope is returned as it is (``envelope == "none"``). Text bodies read from MIME parts
-(clear or S/MIME) get ``\n`` line ends; ``body.txt`` and ``body.html`` come back exactly as they were sealed.
+message without an envelope is returned as it is (``envelope == "none"``). Clear and S/MIME content is read
+by :func:`medseal.parse.parse_message`, as ``protect`` read the original (text with ``\n`` line ends, unnamed
+parts called ``attachment-N``); ``body.txt`` and ``body.html`` come back exactly as they were sealed.
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
-from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import Message as EmailMessage
+from email import policy
+from email.parser import BytesParser
 from typing import Final, Literal
 
 from medseal.envelope.pdf import MARKER, is_envelope, unseal
 from medseal.errors import DecryptionError, InputError
 from medseal.model import Attachment
+from medseal.parse import parse_message
 
 ENVELOPE_HEADER = "X-Medseal-Envelope"
 PDF_PASSWORD: Final = "pdf-password"
 SMIME: Final = "smime"
 VERSION = 1
-_SIGNATURE_TYPES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
 
 
 def envelope_header(kind: Literal["pdf-password", "smime"]) -> tuple[str, str]:
@@ -69,68 +68,9 @@ class Opened:
     envelope: Literal["pdf-password", "smime", "none"] = "none"
 
 
-def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
-    """Leaf parts in order; an attached ``message/rfc822`` is one leaf (kept whole)."""
-    if part.get_content_type() == "message/rfc822" or not part.is_multipart():
-        yield part
-        return
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        for sub in payload:
-            if isinstance(sub, EmailMessage):
-                yield from _leaves(sub)
-
-
-def _text_of(part: EmailMessage) -> str:
-    """A text body as a string with ``\n`` line ends (CRLF is the wire form of a line end)."""
-    payload = part.get_payload(decode=True)
-    data = payload if isinstance(payload, bytes) else b""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        text = data.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        text = data.decode("utf-8", "replace")
-    return text.replace("\r\n", "\n")
-
-
-def _data_of(part: EmailMessage) -> bytes:
-    if part.get_content_type() == "message/rfc822":
-        inner = part.get_payload()
-        if isinstance(inner, list) and inner and isinstance(inner[0], EmailMessage):
-            return inner[0].as_bytes()
-    payload = part.get_payload(decode=True)
-    return payload if isinstance(payload, bytes) else b""
-
-
-def _is_attachment(part: EmailMessage) -> bool:
-    return part.get_content_disposition() == "attachment" or part.get_filename() is not None
-
-
-def _content(message: EmailMessage) -> tuple[str | None, str | None, list[Attachment]]:
-    """Body text, body HTML and attachments of a clear message or decrypted S/MIME entity."""
-    body_text: str | None = None
-    body_html: str | None = None
-    attachments: list[Attachment] = []
-    for part in _leaves(message):
-        kind = part.get_content_type()
-        if kind in _SIGNATURE_TYPES:
-            continue
-        if not _is_attachment(part) and kind == "text/plain" and body_text is None:
-            body_text = _text_of(part)
-        elif not _is_attachment(part) and kind == "text/html" and body_html is None:
-            body_html = _text_of(part)
-        else:
-            attachments.append(Attachment(part.get_filename() or "", kind, _data_of(part)))
-    return body_text, body_html, attachments
-
-
 def _damaged_envelope(data: bytes) -> bool:
     """A PDF that carries medseal's envelope marker but not a whole envelope (no MAC line at its end)."""
     return data.startswith(b"%PDF-") and MARKER.encode("ascii") in data and not is_envelope(data)
-
-
-def _parse(raw: bytes) -> EmailMessage:
-    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def _open_smime(raw: bytes, key_pem: bytes | None, cert_pem: bytes | None) -> Opened:
@@ -138,9 +78,8 @@ def _open_smime(raw: bytes, key_pem: bytes | None, cert_pem: bytes | None) -> Op
         raise InputError("this message is S/MIME encrypted: give your private key and your certificate")
     from medseal.envelope.smime import decrypt_smime
 
-    inner = decrypt_smime(raw, key_pem, cert_pem)
-    body_text, body_html, attachments = _content(_parse(inner))
-    return Opened(body_text, body_html, tuple(attachments), SMIME)
+    inner = parse_message(decrypt_smime(raw, key_pem, cert_pem))
+    return Opened(inner.text_body, inner.html_body, inner.attachments, SMIME)
 
 
 def open_message(
@@ -153,22 +92,21 @@ def open_message(
     """The body and attachments of the protected message ``raw_eml`` (see the module's specification)."""
     from medseal.envelope.smime import is_smime
 
-    message = _parse(raw_eml)
-    if not message.keys():
-        raise InputError("this is not an e-mail message (no header)")
-    if any(is_smime(part) for part in _leaves(message)):
+    message = parse_message(raw_eml)  # InputError if it is not mail
+    headers = BytesParser(policy=policy.default).parsebytes(raw_eml.lstrip(b"\r\n"), headersonly=True)
+    if is_smime(headers):  # an S/MIME message is one enveloped entity at the top
         return _open_smime(raw_eml, key_pem, cert_pem)
-    marked = str(message.get(ENVELOPE_HEADER, "")).split(";")[0].strip().lower()
-    body_text, body_html, parts = _content(message)
-    sealed = [part for part in parts if is_envelope(part.data)]
+    marked = str(headers.get(ENVELOPE_HEADER, "")).split(";")[0].strip().lower()
+    parts = message.attachments
     if any(_damaged_envelope(part.data) for part in parts):  # cut or mangled on the way
         raise DecryptionError()
+    sealed = [part for part in parts if is_envelope(part.data)]
     if not sealed:
         if marked == PDF_PASSWORD:  # the envelope was stripped on the way
             raise DecryptionError()
-        return Opened(body_text, body_html, tuple(parts))
+        return Opened(message.text_body, message.html_body, parts)
     if password is None:
         raise InputError("this message is protected by a password: give the password you received")
     content = unseal(sealed, password)
-    clear = [part for part in parts if not is_envelope(part.data)]
-    return Opened(content.body_text, content.body_html, content.attachments + tuple(clear), PDF_PASSWORD)
+    clear = tuple(part for part in parts if not is_envelope(part.data))
+    return Opened(content.body_text, content.body_html, content.attachments + clear, PDF_PASSWORD)

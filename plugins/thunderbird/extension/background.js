@@ -48,6 +48,7 @@ async function start() {
   } catch (error) {
     console.error(`medseal: cannot store the practice key (${error.name})`);
   }
+  core.onWarm = (ms) => console.info(`medseal: core warmed up in ms: ${Math.round(ms)}`);
   try {
     const times = await core.start();
     const all = { ...times, sincePageStart: performance.now() };

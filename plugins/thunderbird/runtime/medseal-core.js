@@ -1,7 +1,9 @@
 // The medseal core in Pyodide: start it once, then call medseal.service with JSON.
 //
-// Works in a Thunderbird background page (moz-extension:// URLs) and under Node (file:// URLs, used by the
-// tests). Everything it loads lies in the staged runtime directory (see plugins/thunderbird/pyodide_runtime.py):
+// Works in a Thunderbird background page or module worker (moz-extension:// URLs; it only uses fetch,
+// import(), import.meta.url, performance, setTimeout and crypto.getRandomValues: no DOM) and under Node
+// (file:// URLs, used by the tests). Everything it loads lies in the staged runtime directory (see
+// plugins/thunderbird/pyodide_runtime.py):
 //
 //   <runtime>/medseal-core.js     this file
 //   <runtime>/medseal-noble.js    the crypto primitives, registered in Python as the module `medseal_noble`
@@ -14,6 +16,7 @@
 //   import { initCore, analyse, protect, catalogue } from "./runtime/medseal-core.js";
 //   await initCore();                       // once, at start-up (≈ 3–5 s); later calls return the same promise
 //   const changeSet = await analyse(snapshot, settings);   // plain objects in and out (the JSON contract)
+//   await whenWarm();                       // optional: the background warm-up that follows initCore is over
 //
 // analyse/protect/catalogue reject only if the runtime itself is broken (Pyodide did not start, Python
 // crashed); medseal.service reports every other problem inside the change set. The caller fails closed.
@@ -21,20 +24,34 @@
 import * as noble from "./medseal-noble.js";
 
 const GLUE_PY = `
-import importlib, json
+import base64, importlib, io, json
 
 def call(name, *args):
     service = importlib.import_module("medseal.service")
     return json.dumps(getattr(service, name)(*(json.loads(arg) for arg in args)))
-`;
 
-const WARM_SNAPSHOT = {
-  version: 1, subject: "", from: "", to: [], cc: [], bcc: [],
-  body: { text: "", html: null }, attachments: [], language: "en",
-};
+def warm_up():
+    """Protect a small fictitious message once: loads every module and lets the JS engine compile noble."""
+    from pypdf import PdfWriter
+    from medseal import service
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    pdf = io.BytesIO()
+    writer.write(pdf)
+    snapshot = {
+        "version": 1, "subject": "warm-up 85073003328", "from": "a@warm-up.invalid", "to": ["b@warm-up.invalid"],
+        "cc": [], "bcc": [], "body": {"text": "warm-up 85.07.30-033.28", "html": None}, "language": "en",
+        "attachments": [{"id": "w", "name": "w.pdf", "contentType": "application/pdf",
+                         "dataBase64": base64.b64encode(pdf.getvalue()).decode("ascii")}],
+    }
+    settings = {"practiceKey": base64.b64encode(bytes(32)).decode("ascii"), "language": "en"}
+    service.analyse(snapshot, settings)
+    return service.protect(snapshot, settings)["action"]
+`;
 
 let started = null;
 let state = null;
+let warmed = null;
 
 function asDirURL(indexURL) {
   const url = new URL(indexURL ?? "./", import.meta.url);
@@ -92,18 +109,27 @@ async function start(indexURL, options) {
   const ns = pyodide.globals.get("dict")();
   pyodide.runPython(GLUE_PY, { globals: ns });
   const call = ns.get("call");
+  const warmUp = ns.get("warm_up");
   ns.destroy();
   pyodide.runPython("import medseal.crypto.backend");
-  if (options.service !== false) {
-    pyodide.runPython("import medseal.service");
-    times.import = performance.now() - t;
-    t = performance.now();
-    call("analyse", JSON.stringify(WARM_SNAPSHOT), JSON.stringify({ language: "en" }));
-    times.warm = performance.now() - t;
-  } else {
-    times.import = performance.now() - t;
-  }
+  if (options.service !== false) pyodide.runPython("import medseal.service");
+  times.import = performance.now() - t;
   state = { pyodide, call, manifest, times };
+
+  const mode = options.service === false ? "none" : (options.warmUp ?? "background");
+  const runWarmUp = () => {
+    const w = performance.now();
+    try {
+      times.warmUpAction = warmUp();
+    } catch (error) {
+      times.warmUpError = String(error?.message ?? error).split("\n").filter(Boolean).pop();
+    }
+    times.warm = performance.now() - w;
+    return times.warm;
+  };
+  if (mode === "wait") warmed = Promise.resolve(runWarmUp());
+  else if (mode === "background") warmed = new Promise((resolve) => setTimeout(() => resolve(runWarmUp()), 0));
+  else warmed = Promise.resolve(0);
   return state;
 }
 
@@ -112,8 +138,12 @@ async function start(indexURL, options) {
  *
  * indexURL: the staged runtime directory (default: the directory of this file).
  * options.stdout / options.stderr: line callbacks for Python's output (default: the console).
- * options.service: false to skip importing and warming up medseal.service (test harnesses only).
- * Resolves to { pyodide, manifest, times } with times in ms: pyodide, wheels, import, warm.
+ * options.service: false to skip importing medseal.service and the warm-up (test harnesses only).
+ * options.warmUp: "background" (default): right after resolving, protect a small fictitious message so that
+ *   every module is loaded and the JS engine has compiled noble before the first real send (a first protect is
+ *   otherwise several times slower); a call that arrives while it runs waits for it (one thread).
+ *   "wait": warm up before resolving. false: never.
+ * Resolves to { pyodide, manifest, times } with times in ms: pyodide, wheels, import (and later warm).
  */
 export function initCore(indexURL, options = {}) {
   if (started === null) {
@@ -123,6 +153,12 @@ export function initCore(indexURL, options = {}) {
     });
   }
   return started.then(({ pyodide, manifest, times }) => ({ pyodide, manifest, times }));
+}
+
+/** Resolves (to its duration in ms) once the warm-up of initCore is over. */
+export function whenWarm() {
+  if (warmed === null) throw new Error("medseal core not started: await initCore() first");
+  return warmed;
 }
 
 function ready() {

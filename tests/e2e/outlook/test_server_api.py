@@ -185,6 +185,25 @@ def test_malformed_snapshots_get_a_clear_4xx(client: httpx.Client, body: bytes, 
         assert problem["details"] and all(d.startswith("$") for d in problem["details"])
 
 
+@pytest.mark.parametrize(
+    "method,path,allow",
+    [("GET", "/api/v1/analyse", "POST"), ("OPTIONS", "/api/v1/protect", "POST"),
+     ("POST", "/api/v1/catalogue/fr", "GET, HEAD")],
+)
+def test_a_wrong_method_is_405_with_its_allow_header(client: httpx.Client, method: str, path: str, allow: str) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == set(allow.split(", "))
+    assert response.json()["error"]
+
+
+def test_unknown_api_paths_are_json_404(client: httpx.Client) -> None:
+    for path in ("/api/v1/catalogue/fr/x", "/api/v1/nothing", "/api/v2/analyse"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/json"
+
+
 def test_a_wrong_media_type_is_415(client: httpx.Client) -> None:
     response = client.post("/api/v1/analyse", content=json.dumps(snapshot()), headers={"Content-Type": "text/plain"})
     assert response.status_code == 415

@@ -1,10 +1,15 @@
 """pytest plugin loaded (``-p pyodide_plugin``) when the core's suite runs inside Pyodide.
 
-Skips, and only inside Pyodide, the tests that cannot run there: they are marked
-``@pytest.mark.pyodide_incompatible(reason=...)``, or listed in :data:`KNOWN_INCOMPATIBLE` by node id prefix
-until they are marked. A test module that cannot be imported because it needs a package that only exists on
-the host side (:data:`HOST_ONLY`: an SMTP server, ``cryptography``, the Outlook server...) is reported as
-skipped, with the missing package. Everything else must pass in Pyodide as it does on CPython.
+Inside Pyodide only, and only for what truly cannot run there, a test is reported as skipped, with why:
+
+- it is marked ``@pytest.mark.pyodide_incompatible(reason=...)`` (or listed in :data:`KNOWN_INCOMPATIBLE`
+  by node id prefix until it is marked);
+- its module needs a package that exists on the host side only (:data:`HOST_ONLY`: an SMTP server,
+  ``cryptography``, the Outlook server...);
+- the test itself starts a process or a thread (Emscripten has neither). If the core (``medseal``) is in the
+  traceback, the failure stands: the core must run unchanged in Pyodide.
+
+Everything else must pass in Pyodide as it does on CPython.
 """
 
 from __future__ import annotations
@@ -15,14 +20,25 @@ from collections.abc import Generator
 
 import pytest
 
-KNOWN_INCOMPATIBLE: dict[str, str] = {
-    "tests/test_audit.py::test_concurrent_appends_keep_the_chain": "starts threads (Pyodide has none)",
-}
+KNOWN_INCOMPATIBLE: dict[str, str] = {}
 HOST_ONLY = frozenset(
     {"aiosmtpd", "cryptography", "fastapi", "httpx", "medseal_outlook", "playwright", "schemathesis",
      "starlette", "uvicorn"}
 )  # fmt: skip
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
+_NO_PROCESS = "emscripten does not support processes"
+_NO_THREAD = "can't start new thread"
+_CORE = "/site-packages/medseal/"
+
+
+def _in_pyodide() -> bool:
+    return sys.platform == "emscripten"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "pyodide_incompatible(reason): cannot run inside Pyodide (subprocess, cryptography, ...)"
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -30,19 +46,14 @@ def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     report = yield
-    if sys.platform != "emscripten" or not report.failed or not isinstance(collector, pytest.Module):
+    if not _in_pyodide() or not report.failed or not isinstance(collector, pytest.Module):
         return report
     missing = _MISSING.search(str(report.longrepr))
-    if missing is None or missing.group(1).split(".")[0] not in HOST_ONLY:
+    package = missing.group(1).split(".")[0] if missing else ""
+    if package not in HOST_ONLY:
         return report
-    reason = f"not in Pyodide: needs {missing.group(1).split('.')[0]} (host only)"
+    reason = f"not in Pyodide: needs {package} (host only)"
     return pytest.CollectReport(report.nodeid, "skipped", (str(collector.path), None, reason), [])
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "pyodide_incompatible(reason): cannot run inside Pyodide (subprocess, cryptography, ...)"
-    )
 
 
 def _reason(item: pytest.Item) -> str | None:
@@ -56,9 +67,30 @@ def _reason(item: pytest.Item) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if sys.platform != "emscripten":
+    if not _in_pyodide():
         return
     for item in items:
         reason = _reason(item)
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=f"not in Pyodide: {reason}"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if not _in_pyodide() or not report.failed or call.excinfo is None:
+        return report
+    error = call.excinfo.value
+    if isinstance(error, OSError) and _NO_PROCESS in str(error):
+        what = "starts a process"
+    elif isinstance(error, RuntimeError) and _NO_THREAD in str(error):
+        what = "starts a thread"
+    else:
+        return report
+    if any(_CORE in str(entry.path) for entry in call.excinfo.traceback):
+        return report  # the core itself tried: a real failure
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), item.location[1], f"not in Pyodide: {what} (Emscripten has none)")
+    return report

@@ -5,10 +5,11 @@
 //
 // JOB.json (written by tests/e2e/test_pyodide.py):
 //   runtime      the staged runtime directory (plugins/thunderbird/pyodide_runtime.py)
-//   out          where to write the report: {exit, result, error, times, rssMB, analyseMs}
+//   out          where to write the report: {exit, result, error, times, rssMB, analyseMs, changeSet}
+//                times (ms): pyodide, wheels, import, total (initCore until ready), warm (the warm-up after)
 //   service      false to start the core without importing medseal.service
 //   wheels       extra wheel files to install after the core (test only: pytest, hypothesis, ...)
-//   copy         [{from: host dir, to: Pyodide path}] trees copied into Pyodide's in-memory file system
+//   copy         [{from: host dir, to: Pyodide path, exclude: [names]}] trees copied into Pyodide's memory FS
 //   cwd, env     working directory (also put first on sys.path) and environment variables for Python
 //   script       Python source; it may set RESULT (JSON-able) and EXIT (int)
 //   analyse      optional {snapshot, settings, repeat}: timed calls of analyse() from medseal-core.js
@@ -26,10 +27,10 @@ function message(error) {
   return String(error?.message ?? error);
 }
 
-async function copyTree(pyodide, from, to) {
+async function copyTree(pyodide, from, to, exclude = []) {
   pyodide.FS.mkdirTree(to);
   for (const entry of await readdir(from, { withFileTypes: true })) {
-    if (entry.name === "__pycache__" || entry.name.startsWith(".")) continue;
+    if (entry.name === "__pycache__" || entry.name.startsWith(".") || exclude.includes(entry.name)) continue;
     const source = join(from, entry.name);
     if (entry.isDirectory()) await copyTree(pyodide, source, `${to}/${entry.name}`);
     else if (entry.isFile()) pyodide.FS.writeFile(`${to}/${entry.name}`, await readFile(source));
@@ -41,15 +42,17 @@ async function start() {
   const core = await import(new URL("medseal-core.js", runtimeURL).href);
   const t0 = performance.now();
   const { pyodide, times } = await core.initCore(runtimeURL, { service: job.service !== false });
-  report.times = { ...times, total: performance.now() - t0 };
+  const ready = performance.now() - t0;
   report.rssMB.ready = process.memoryUsage().rss / 2 ** 20;
+  await core.whenWarm();
+  report.times = { ...times, total: ready };
   return { core, pyodide };
 }
 
 async function runScript(core, pyodide) {
   const extra = await Promise.all((job.wheels ?? []).map(async (w) => new Uint8Array(await readFile(w))));
   core.installWheels(pyodide, extra);
-  for (const { from, to } of job.copy ?? []) await copyTree(pyodide, from, to);
+  for (const { from, to, exclude } of job.copy ?? []) await copyTree(pyodide, from, to, exclude);
   const ns = pyodide.globals.get("dict")();
   ns.set("_job", JSON.stringify({ env: job.env ?? {}, cwd: job.cwd ?? null }));
   pyodide.runPython(

@@ -326,6 +326,7 @@ def compose_job(
 
 
 READY = re.compile(r"medseal: core ready in ms: ((?:\w+=\d+ ?)+)")
+WARM = re.compile(r"medseal: core warmed up in ms: (\d+)")
 TIMING = re.compile(r"medseal: (analyse|protect) (\d+) ms \(core (\d+) ms\): (\w+)")
 
 

@@ -18,10 +18,11 @@ from typing import Any
 from medseal import service
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -59,6 +60,15 @@ def _error(status: int, message: str, details: list[str] | None = None) -> JSONR
     if details:
         body["details"] = details
     return JSONResponse(body, status_code=status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors (404, 405): JSON on the API, plain text elsewhere."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=headers)
 
 
 def _reject_constant(name: str) -> None:
@@ -156,7 +166,7 @@ def create_app(config: ServerConfig) -> Starlette:
         ),
         Middleware(TokenAuth, token=config.token()),
     ]
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error})
 
 
 def app_from_environment() -> Starlette:

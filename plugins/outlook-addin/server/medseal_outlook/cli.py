@@ -7,6 +7,7 @@ The lead CLI (``medseal_cli``) mounts this with :func:`add_serve_parser` and cal
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,11 @@ from medseal.errors import InputError
 from medseal_outlook.config import DEFAULT_HOST, DEFAULT_PORT, load_config
 
 EXIT_OK, EXIT_USAGE = 0, 2
+
+# The `outlook` extra: without it, importing this module fails and `medseal serve` says what to install.
+for _needed in ("starlette", "uvicorn", "jsonschema"):
+    if importlib.util.find_spec(_needed) is None:
+        raise ImportError(f"medseal serve needs {_needed}: pip install 'medseal[outlook]'")
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +43,7 @@ def add_serve_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         description="Run the HTTPS server behind medseal's Outlook add-in.",
     )
     _configure(parser)
+    parser.set_defaults(run=run_serve)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -52,6 +59,8 @@ def _init(args: argparse.Namespace) -> int:
         f"""
 Next steps:
   - practice key: {folder / "practice.key"} keys the pseudonyms; keep it secret and back it up.
+    To share the practice's existing key instead: medseal key export (where it is installed), then
+    medseal key import --force --key-file {folder / "practice.key"}
   - patient directory and practice rules: set `directory` and `policy` in {result.config}.
   - the certificate {folder / "cert.pem"} is self-signed, for development: trust it on this computer,
     or put your own certificate and key in {result.config}.

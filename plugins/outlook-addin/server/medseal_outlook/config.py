@@ -8,14 +8,15 @@ between requests.
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medseal.errors import InputError, KeyFileError
+from medseal.crypto.keys import read_key
+from medseal.errors import InputError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8443
@@ -122,13 +123,23 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
     )
 
 
+def _read_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _read_practice_key(path: Path) -> str:
+    """The key file (``medseal-key-v1:…``, private to its owner) as the base64 the core's settings take."""
+    return base64.b64encode(read_key(path)).decode("ascii")
+
+
 @dataclass
 class _Watched:
-    """A text file re-read only when its modification time or size changes."""
+    """A file read again only when its modification time or size changes."""
 
     path: Path | None
+    load: Callable[[Path], str] = _read_text
     stamp: tuple[int, int] | None = None
-    text: str = ""
+    value: str = ""
 
     def read(self) -> str:
         if self.path is None:
@@ -139,20 +150,9 @@ class _Watched:
             raise ConfigError(f"cannot read {self.path.name}") from exc
         stamp = (info.st_mtime_ns, info.st_size)
         if stamp != self.stamp:
-            self.text = self.path.read_text(encoding="utf-8")
+            self.value = self.load(self.path)
             self.stamp = stamp
-        return self.text
-
-
-def parse_practice_key(text: str) -> str:
-    """Check a practice key file's content (base64 of 32 bytes, one line) and return it normalised."""
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise KeyFileError("the practice key file is not base64") from exc
-    if len(raw) != 32:
-        raise KeyFileError("the practice key must be 32 bytes")
-    return base64.b64encode(raw).decode("ascii")
+        return self.value
 
 
 @dataclass
@@ -165,7 +165,7 @@ class PracticeFiles:
     _policy: _Watched = field(init=False)
 
     def __post_init__(self) -> None:
-        self._key = _Watched(self.config.practice_key)
+        self._key = _Watched(self.config.practice_key, _read_practice_key)
         self._directory = _Watched(self.config.directory)
         self._policy = _Watched(self.config.policy)
 
@@ -174,7 +174,7 @@ class PracticeFiles:
         if self.config.practice_key is None:
             raise ConfigError("server.toml names no practice_key")
         return {
-            "practiceKey": parse_practice_key(self._key.read()),
+            "practiceKey": self._key.read(),
             "directoryCsv": self._directory.read(),
             "policyToml": self._policy.read(),
             "language": language if language in LANGUAGES else self.config.language,

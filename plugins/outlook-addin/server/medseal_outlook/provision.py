@@ -1,18 +1,20 @@
 """``medseal serve --init DIR``: a ready-to-run server folder.
 
-It writes ``server.toml``, a random API token (``token``, mode 0600), a practice key (``practice.key``,
-mode 0600: it keys the pseudonyms, so keep and back it up), and a self-signed development certificate
-(``cert.pem``, ``key.pem``). Files already there are kept, never overwritten: re-running ``--init`` is safe
-and never changes the practice key (a new key would change every pseudonym).
+It writes ``server.toml``, a random API token (``token``, mode 0600), a practice key (``practice.key``, mode
+0600, in the core's ``medseal-key-v1:`` form: it keys the pseudonyms, so keep it and back it up; share it
+with ``medseal key export`` and ``medseal key import --key-file DIR/practice.key``), and a self-signed
+development certificate (``cert.pem``, ``key.pem``). Files already there are kept, never overwritten:
+re-running ``--init`` is safe and never changes the practice key (a new key would change every pseudonym).
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from medseal.crypto.keys import export_key, generate_key
 
 from medseal_outlook.config import DEFAULT_HOST, DEFAULT_MAX_REQUEST_MB, DEFAULT_PORT
 from medseal_outlook.devcert import make_dev_certificate
@@ -76,8 +78,7 @@ def init_server_dir(
     config = CONFIG_TEMPLATE.format(host=host, port=port, max_mb=DEFAULT_MAX_REQUEST_MB)
     _write_new(path / "server.toml", config.encode("utf-8"), 0o644, result)
     _write_new(path / "token", (secrets.token_urlsafe(32) + "\n").encode("ascii"), 0o600, result)
-    practice_key = base64.b64encode(secrets.token_bytes(32)) + b"\n"
-    _write_new(path / "practice.key", practice_key, 0o600, result)
+    _write_new(path / "practice.key", (export_key(generate_key()) + "\n").encode("ascii"), 0o600, result)
     if not (path / "cert.pem").exists() or not (path / "key.pem").exists():
         cert, key = make_dev_certificate()
         for name in ("cert.pem", "key.pem"):

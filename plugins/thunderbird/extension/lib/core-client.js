@@ -54,6 +54,9 @@ export class CoreClient {
           this.times = { ...data.times, sinceStart: performance.now() - startedAt };
           this.readyAt = performance.now();
           resolve(this.times);
+        } else if (data.type === "warm") {
+          this.times = { ...this.times, warmUp: data.ms };
+          this.onWarm?.(data.ms);
         } else if (data.type === "failed") {
           fail(data.error);
         } else {

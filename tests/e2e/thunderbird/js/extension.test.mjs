@@ -178,6 +178,22 @@ describe("snapshot", () => {
     assert.deepEqual(fake.calls.find(([name]) => name === "parse")[2], { expandMailingLists: true });
   });
 
+  test("before Thunderbird 147 mailing lists are expanded by name", async () => {
+    const fake = fakeMessenger();
+    fake.api.messengerUtilities.parseMailboxString = async (text, options) => {
+      if (options !== undefined) throw new Error("Type error for parameter options");
+      return text.split(",").map((part) => {
+        const match = part.match(/<([^>]+)>/);
+        return { name: part.split("<")[0].trim(), email: (match ? match[1] : part).trim() };
+      });
+    };
+    fake.api.addressBooks = { list: async () => [{ mailingLists: [] }, { mailingLists: [{ id: "l9", name: "Team" }] }] };
+    install(fake);
+    const snapshot = await takeSnapshot(7, { to: ["a@example.test, Team <Team>, Nobody <Nobody>"], isPlainText: true }, "fr");
+    assert.deepEqual(snapshot.to, ["a@example.test", "m1@example.test", "Nobody"]);
+    assert.deepEqual(fake.calls.find(([name]) => name === "listMembers"), ["listMembers", "l9"]);
+  });
+
   test("HTML compose sends both bodies; sender from the identity when the window has none", async () => {
     const fake = fakeMessenger({ identity: { email: "id@practice.test" } });
     install(fake);
