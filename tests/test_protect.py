@@ -8,8 +8,6 @@ import email.policy
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import formatted_niss
-
 from medseal.compose import to_bytes
 from medseal.directory import parse_directory
 from medseal.envelope.opening import open_message
@@ -19,6 +17,7 @@ from medseal.policy import parse_policy
 from medseal.protect import Action, Envelope, ProtectOptions, protect_message
 from medseal.scan import ScanContext, scan_message
 from medseal_cli.protect_command import protect_bytes
+from strategies import formatted_niss
 
 KEY = bytes(range(32))
 DIRECTORY = parse_directory(
@@ -127,8 +126,12 @@ def test_fix_recipients_drops_the_wrong_patient_and_hides_the_others() -> None:
     (outgoing,) = mismatch.outgoing
     assert outgoing.message.recipients == ("marie@gmail.com",)
 
-    newsletter = Message(subject="Vaccination", text_body="La campagne commence lundi.", sender="dr@cabinet.be",
-                         to=("marie@gmail.com", "jan@telenet.be"))
+    newsletter = Message(
+        subject="Vaccination",
+        text_body="La campagne commence lundi.",
+        sender="dr@cabinet.be",
+        to=("marie@gmail.com", "jan@telenet.be"),
+    )
     exposed = protect_message(newsletter, CONTEXT, options)
     assert exposed.action is Action.APPLY
     (outgoing,) = exposed.outgoing
@@ -138,8 +141,9 @@ def test_fix_recipients_drops_the_wrong_patient_and_hides_the_others() -> None:
 
 def test_split_mode_gives_one_message_per_patient() -> None:
     context = ScanContext(directory=DIRECTORY, policy=parse_policy('[protect]\nfix_recipients = "split"\n'))
-    newsletter = Message(subject="Vaccination", text_body="Campagne", sender="dr@cabinet.be",
-                         to=("marie@gmail.com", "jan@telenet.be"))
+    newsletter = Message(
+        subject="Vaccination", text_body="Campagne", sender="dr@cabinet.be", to=("marie@gmail.com", "jan@telenet.be")
+    )
     result = protect_message(newsletter, context, ProtectOptions(key=KEY, fix_recipients=True))
     assert sorted(o.message.to for o in result.outgoing) == [("jan@telenet.be",), ("marie@gmail.com",)]
 
@@ -162,9 +166,7 @@ def test_native_encryption_is_preferred_when_the_front_can_encrypt() -> None:
 # -- properties ---------------------------------------------------------------------------------------------
 
 charsets = st.sampled_from(["utf-8", "iso-8859-1", "windows-1252"])
-safe_text = st.text(
-    alphabet=st.characters(codec="latin-1", categories=["L", "N", "P", "Zs"]), min_size=0, max_size=200
-)
+safe_text = st.text(alphabet=st.characters(codec="latin-1", categories=["L", "N", "P", "Zs"]), min_size=0, max_size=200)
 file_names = st.from_regex(r"[a-z][a-z0-9_-]{0,12}\.(txt|bin|csv|dat|png)", fullmatch=True)
 attachments = st.lists(st.tuples(file_names, st.binary(min_size=0, max_size=3000)), max_size=5)
 
@@ -204,9 +206,7 @@ def test_round_trip_and_nothing_identifying_in_clear(parts: dict[str, object]) -
     assert clear_identifiers(protected) == []
     opened = open_message(protected, password=OPTIONS.password)
     assert opened.body_text == original.text_body
-    assert [(a.filename, a.data) for a in opened.attachments] == [
-        (a.filename, a.data) for a in original.attachments
-    ]
+    assert [(a.filename, a.data) for a in opened.attachments] == [(a.filename, a.data) for a in original.attachments]
     again, outputs_again = protect_bytes(protected, CONTEXT, OPTIONS)
     assert again.action is Action.SEND, "protecting twice changes nothing more"
     assert parse_message(outputs_again[0]) == parse_message(protected)

@@ -10,10 +10,9 @@ import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests_support import minimal_pdf
-
 from medseal import service
 from medseal.envelope.pdf import open_pdf
+from tests_support import minimal_pdf
 
 KEY = base64.b64encode(bytes(range(32))).decode()
 DIRECTORY = (
@@ -36,8 +35,12 @@ def snapshot(**changes: Any) -> dict[str, Any]:
         "bcc": [],
         "body": {"text": "Bonjour Madame Dupont, voici vos résultats.", "html": None},
         "attachments": [
-            {"id": "a1", "name": "labo.pdf", "contentType": "application/pdf",
-             "dataBase64": base64.b64encode(minimal_pdf("Hemoglobine 13.2")).decode()}
+            {
+                "id": "a1",
+                "name": "labo.pdf",
+                "contentType": "application/pdf",
+                "dataBase64": base64.b64encode(minimal_pdf("Hemoglobine 13.2")).decode(),
+            }
         ],
         "language": "fr",
     }
@@ -61,8 +64,11 @@ def test_protect_returns_everything_to_apply() -> None:
     assert change["removeAttachments"] == ["a1"]
     names = [a["name"] for a in change["addAttachments"]]
     assert names == ["message.pdf", "labo.pdf"]
-    assert change["password"] == {"value": "tulip-harbor-42", "source": "access_code",
-                                  "recipients": ["marie@gmail.com"]}
+    assert change["password"] == {
+        "value": "tulip-harbor-42",
+        "source": "access_code",
+        "recipients": ["marie@gmail.com"],
+    }
     envelope = base64.b64decode(change["addAttachments"][0]["dataBase64"])
     assert open_pdf(envelope, "tulip-harbor-42").body_text == "Bonjour Madame Dupont, voici vos résultats."
     assert "Dupont" not in change["body"]["text"]
@@ -79,7 +85,12 @@ def test_analyse_does_not_ship_bytes_or_generated_passwords() -> None:
 def test_clean_snapshot_is_sent_as_is() -> None:
     clean = snapshot(subject="Réunion de service", body={"text": "Jeudi 12h30", "html": None}, attachments=[])
     change = valid_change_set(service.protect(clean, SETTINGS))
-    assert (change["action"], change["verdict"], change["subject"], change["addAttachments"]) == ("send", "ok", None, [])
+    assert (change["action"], change["verdict"], change["subject"], change["addAttachments"]) == (
+        "send",
+        "ok",
+        None,
+        [],
+    )
 
 
 def test_blocked_snapshot_says_why_in_the_users_language() -> None:
@@ -106,7 +117,9 @@ def test_national_number_alone_triggers_protection_without_directory() -> None:
     ],
     ids=["bad-base64", "bad-to", "bad-key", "bad-directory", "bad-policy", "bad-version"],
 )
-def test_bad_input_fails_closed_with_a_reason(document: dict[str, Any], settings: dict[str, Any], expected: str) -> None:
+def test_bad_input_fails_closed_with_a_reason(
+    document: dict[str, Any], settings: dict[str, Any], expected: str
+) -> None:
     change = valid_change_set(service.protect({**snapshot(), **document}, settings))
     assert change["action"] == "block"
     assert expected in change["error"]
@@ -119,8 +132,7 @@ json_values = st.recursive(
 )
 
 
-@given(st.dictionaries(st.sampled_from(["subject", "to", "cc", "body", "attachments", "from", "version"]),
-                       json_values))
+@given(st.dictionaries(st.sampled_from(["subject", "to", "cc", "body", "attachments", "from", "version"]), json_values))
 def test_any_json_gives_a_valid_change_set(document: dict[str, Any]) -> None:
     change = valid_change_set(service.protect(document, SETTINGS))
     assert change["action"] in ("send", "apply", "block")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -58,6 +59,7 @@ def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentP
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged PDFs are findings, not console noise
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # sendmail callers mix options and recipient addresses freely

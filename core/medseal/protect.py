@@ -22,6 +22,7 @@ from medseal.recognise import is_protected_attachment
 from medseal.scan import ScanContext, finding_level, scan_message
 from medseal.subject import pseudonymise_filename, pseudonymise_subject
 
+
 class Action(enum.StrEnum):
     SEND = "send"  # nothing to change
     APPLY = "apply"  # send the protected version
@@ -238,19 +239,13 @@ def _pseudonymised_names(
     message: Message, verdict: Verdict, table: Mapping[str, str], language: str
 ) -> tuple[str, dict[int, str]]:
     """The subject and the attachment file names with identifiers replaced by pseudonyms."""
-    subject_findings = [
-        f for f in verdict.findings if f.where is Where.SUBJECT and f.kind in IDENTIFIER_KINDS
-    ]
+    subject_findings = [f for f in verdict.findings if f.where is Where.SUBJECT and f.kind in IDENTIFIER_KINDS]
     subject = message.subject
     if subject_findings:
-        subject = pseudonymise_subject(
-            subject, subject_findings, _pseudonyms_for(subject_findings, table), language
-        )
+        subject = pseudonymise_subject(subject, subject_findings, _pseudonyms_for(subject_findings, table), language)
     renamed: dict[int, str] = {}
     for index, attachment in enumerate(message.attachments):
-        name_findings = [
-            f for f in verdict.findings if f.where is Where.ATTACHMENT_NAME and f.part == index and f.span
-        ]
+        name_findings = [f for f in verdict.findings if f.where is Where.ATTACHMENT_NAME and f.part == index and f.span]
         if name_findings and not is_protected_attachment(attachment):
             pseudonyms = _pseudonyms_for(name_findings, table)
             renamed[index] = pseudonymise_filename(attachment.filename, name_findings, pseudonyms)
@@ -281,19 +276,13 @@ def protect_message(message: Message, context: ScanContext, options: ProtectOpti
     blockers = _blockers(verdict, context, options)
     if blockers:
         return blocked([t(_REASON_FOR.get(kind, "ui.blocked"), language) for kind in blockers], blockers)
-    needs_recipient_fix = options.fix_recipients and any(
-        f.kind in _FIXED_BY_RECIPIENTS for f in verdict.findings
-    )
+    needs_recipient_fix = options.fix_recipients and any(f.kind in _FIXED_BY_RECIPIENTS for f in verdict.findings)
     if all(f.where is Where.RECIPIENTS for f in verdict.findings) and not needs_recipient_fix:
-        return ProtectResult(
-            verdict, Action.SEND, (Outgoing(message, Envelope.NONE),), (), all_pseudonyms, subject
-        )
+        return ProtectResult(verdict, Action.SEND, (Outgoing(message, Envelope.NONE),), (), all_pseudonyms, subject)
 
     reasons: list[str] = []
     if subject != message.subject:
-        reasons.append(
-            t("reason.subject_pseudonymised", language, pseudonym=", ".join(all_pseudonyms) or "—")
-        )
+        reasons.append(t("reason.subject_pseudonymised", language, pseudonym=", ".join(all_pseudonyms) or "—"))
     if renamed:
         reasons.append(t("reason.filename_renamed", language))
     groups, recipient_reasons = _recipient_groups(
@@ -319,9 +308,7 @@ def protect_message(message: Message, context: ScanContext, options: ProtectOpti
             reasons.append(t(key, language))
     if not verdict.needs_encryption:
         reasons.append(t("reason.trusted_only", language))
-    return ProtectResult(
-        verdict, Action.APPLY, tuple(outgoing), tuple(reasons), all_pseudonyms, subject, renamed
-    )
+    return ProtectResult(verdict, Action.APPLY, tuple(outgoing), tuple(reasons), all_pseudonyms, subject, renamed)
 
 
 def _renamed(message: Message, renamed: Mapping[int, str]) -> Message:

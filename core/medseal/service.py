@@ -119,9 +119,7 @@ def _settings(settings: Mapping[str, Any], snapshot_language: str) -> tuple[Scan
     policy_toml = settings.get("policyToml") or ""
     if not isinstance(directory_csv, str) or not isinstance(policy_toml, str):
         raise SnapshotError("directoryCsv and policyToml must be text")
-    directory: Directory | None = (
-        parse_directory(directory_csv, "directoryCsv") if directory_csv.strip() else None
-    )
+    directory: Directory | None = parse_directory(directory_csv, "directoryCsv") if directory_csv.strip() else None
     policy = parse_policy(policy_toml, "policyToml") if policy_toml.strip() else Policy()
     native = frozenset(a.lower() for a in _strings(settings.get("nativeEncryptionRecipients"), "native"))
     options = ProtectOptions(
@@ -268,7 +266,7 @@ def _json_bridge(snapshot: str, settings: str, include_data: bool) -> str:
         settings_doc = json.loads(settings)
         snapshot_doc = json.loads(snapshot)
     except ValueError as exc:
-        return json.dumps(_failure("fr", f"invalid JSON ({exc.msg})"))
+        return json.dumps(_failure("fr", f"invalid JSON ({type(exc).__name__})"))
     return json.dumps(_run(snapshot_doc, settings_doc, include_data))
 
 

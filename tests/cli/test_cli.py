@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from medseal_cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,8 +33,12 @@ SECRETS = re.compile(
 )
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str], stdin: bytes | None = None,
-        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+def run(
+    args: list[str],
+    capsys: pytest.CaptureFixture[str],
+    stdin: bytes | None = None,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> tuple[int, str, str]:
     if stdin is not None:
         assert monkeypatch is not None
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
@@ -44,11 +47,17 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str], stdin: bytes | None
     return code, out, err
 
 
-def cli(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def cli(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """The installed console script, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "medseal_cli.main", *args], input=stdin, capture_output=True, timeout=120,
-        env={**os.environ, **(env or {})}, check=False,
+        [sys.executable, "-m", "medseal_cli.main", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
 
 
@@ -61,8 +70,9 @@ def key_file(tmp_path: Path) -> str:
 
 
 def test_scan_examples_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["scan", "--json", "--directory", str(DIRECTORY), "--config", str(POLICY),
-                          *map(str, MESSAGES)], capsys)
+    code, out, err = run(
+        ["scan", "--json", "--directory", str(DIRECTORY), "--config", str(POLICY), *map(str, MESSAGES)], capsys
+    )
     assert code == 1
     document = json.loads(out)
     by_name = {Path(m["source"]).name: m for m in document["messages"]}
@@ -70,8 +80,12 @@ def test_scan_examples_json(capsys: pytest.CaptureFixture[str]) -> None:
     lab = by_name["01-resultats-labo-patiente.eml"]
     assert lab["verdict"] == "block"
     assert {(f["kind"], f["where"]) for f in lab["findings"]} >= {
-        ("niss", "subject"), ("patient_name", "subject"), ("patient_name", "attachment_name"),
-        ("niss", "attachment"), ("standard_mailbox", "recipients")}
+        ("niss", "subject"),
+        ("patient_name", "subject"),
+        ("patient_name", "attachment_name"),
+        ("niss", "attachment"),
+        ("standard_mailbox", "recipients"),
+    }
     assert {f["kind"] for f in by_name["02-verwijsbrief-collega.eml"]["findings"]} >= {"ehealthbox_recipient", "niss"}
     assert [f["kind"] for f in by_name["04-rappel-vaccination-groupe.eml"]["findings"]] == ["patients_exposed"]
     assert "address_typo" in {f["kind"] for f in by_name["05-faute-de-frappe.eml"]["findings"]}
@@ -86,8 +100,12 @@ def test_scan_examples_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_scan_text_report_in_each_language(lang: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["scan", "--lang", lang, "--directory", str(DIRECTORY), str(LAB)], capsys)
     assert code == 1
-    expected = {"fr": "Numéro national", "nl": "Rijksregisternummer", "de": "Nationalregisternummer",
-                "en": "National number"}[lang]
+    expected = {
+        "fr": "Numéro national",
+        "nl": "Rijksregisternummer",
+        "de": "Nationalregisternummer",
+        "en": "National number",
+    }[lang]
     assert expected in out and "85.07.30-xxx.xx" in out
     assert not SECRETS.search(out)
 
@@ -140,8 +158,9 @@ def test_malformed_directory_names_file_and_line(tmp_path: Path, capsys: pytest.
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=2000))
-def test_scan_stdin_never_crashes(raw: bytes, capsys: pytest.CaptureFixture[str],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scan_stdin_never_crashes(
+    raw: bytes, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, _out, err = run(["scan", "--json", "-"], capsys, stdin=raw, monkeypatch=monkeypatch)
     assert code in (0, 1, 2)
     assert "Traceback" not in err
@@ -162,8 +181,20 @@ def test_no_traceback_for_a_user_in_a_real_process(tmp_path: Path) -> None:
 
 def protect(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str, source: Path = LAB) -> tuple[int, str]:
     out = tmp_path / "protected.eml"
-    code, _o, err = run(["protect", "--directory", str(DIRECTORY), "--key-file", str(tmp_path / "key"),
-                         str(source), "-o", str(out), *extra], capsys)
+    code, _o, err = run(
+        [
+            "protect",
+            "--directory",
+            str(DIRECTORY),
+            "--key-file",
+            str(tmp_path / "key"),
+            str(source),
+            "-o",
+            str(out),
+            *extra,
+        ],
+        capsys,
+    )
     return code, err
 
 
@@ -176,8 +207,9 @@ def test_protect_then_open_with_access_code(tmp_path: Path, capsys: pytest.Captu
     assert b"X-Medseal-Envelope: pdf-password; v=1" in protected
     assert not SECRETS.search(err)
     opened = tmp_path / "opened"
-    code, out, _ = run(["open", str(tmp_path / "protected.eml"), "--password-file", str(ACCESS_CODE),
-                        "-o", str(opened)], capsys)
+    code, _out, _ = run(
+        ["open", str(tmp_path / "protected.eml"), "--password-file", str(ACCESS_CODE), "-o", str(opened)], capsys
+    )
     assert code == 0
     assert sorted(p.name for p in opened.iterdir()) == ["body.txt", "dupont_marie_labo.pdf"]
     assert "Madame Dupont" in (opened / "body.txt").read_text(encoding="utf-8")
@@ -203,12 +235,17 @@ def test_encrypted_pdfs_open_in_qpdf_and_pdftotext_only_with_the_password(
         sealed.write_bytes(data)
         clear = tmp_path / f"clear-{name}"
         assert subprocess.run(["qpdf", "--requires-password", str(sealed)], check=False).returncode == 0
-        show = subprocess.run(["qpdf", f"--password={password}", "--show-encryption", str(sealed)],
-                              capture_output=True, text=True, check=False)
+        show = subprocess.run(
+            ["qpdf", f"--password={password}", "--show-encryption", str(sealed)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert "R = 6" in show.stdout and "AESv3" in show.stdout
         assert subprocess.run(["pdftotext", str(sealed), "-"], capture_output=True, check=False).returncode != 0
-        decrypted = subprocess.run(["qpdf", "--decrypt", f"--password={password}", str(sealed), str(clear)],
-                                   capture_output=True, check=False)
+        decrypted = subprocess.run(
+            ["qpdf", "--decrypt", f"--password={password}", str(sealed), str(clear)], capture_output=True, check=False
+        )
         assert decrypted.returncode in (0, 3), decrypted.stderr
         text = subprocess.run(["pdftotext", str(clear), "-"], capture_output=True, text=True, check=True).stdout
         expected = "Madame Dupont" if name == "message.pdf" else "Hémoglobine"
@@ -225,12 +262,15 @@ def test_smime_recipient_decrypts_with_openssl(tmp_path: Path, capsys: pytest.Ca
     assert b"application/pkcs7-mime" in protected.read_bytes()
     decrypted = subprocess.run(
         ["openssl", "cms", "-decrypt", "-in", str(protected), "-inkey", str(key_pem), "-recip", str(cert_pem)],
-        capture_output=True, check=False)
+        capture_output=True,
+        check=False,
+    )
     assert decrypted.returncode == 0, decrypted.stderr
     assert b"dupont_marie_labo.pdf" in decrypted.stdout
     opened = tmp_path / "opened"
-    code, _out, _ = run(["open", str(protected), "--key", str(key_pem), "--cert", str(cert_pem),
-                         "-o", str(opened)], capsys)
+    code, _out, _ = run(
+        ["open", str(protected), "--key", str(key_pem), "--cert", str(cert_pem), "-o", str(opened)], capsys
+    )
     assert code == 0 and (opened / "dupont_marie_labo.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -239,8 +279,9 @@ def test_wrong_password_exits_two_and_leaves_nothing(tmp_path: Path, capsys: pyt
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("not-the-code-at-all\n")
     opened = tmp_path / "opened"
-    code, _out, err = run(["open", str(tmp_path / "protected.eml"), "--password-file", str(wrong),
-                           "-o", str(opened)], capsys)
+    code, _out, err = run(
+        ["open", str(tmp_path / "protected.eml"), "--password-file", str(wrong), "-o", str(opened)], capsys
+    )
     assert code == 2
     assert "cannot be opened" in err
     assert list(opened.iterdir()) == [] if opened.exists() else True
@@ -264,8 +305,9 @@ def test_truncated_envelope_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
     ],
     ids=["ehealthbox", "exposed", "typo"],
 )
-def test_protect_refuses_with_reason(message: str, reason: str, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_protect_refuses_with_reason(
+    message: str, reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, err = protect(tmp_path, capsys, "--config", str(POLICY), source=EXAMPLES / "messages" / message)
     assert code == 1
     assert reason in err
@@ -301,8 +343,9 @@ def test_invalid_policy_is_an_input_error_with_key_and_line(tmp_path: Path, caps
 # -- keys, reveal, audit --------------------------------------------------------------------------------------
 
 
-def test_key_export_import_gives_colleagues_the_same_pseudonyms(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_key_export_import_gives_colleagues_the_same_pseudonyms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mine, theirs = tmp_path / "mine", tmp_path / "theirs"
     code, exported, _ = run(["key", "export", "--key-file", str(mine)], capsys)
     assert code == 0 and exported.startswith("medseal-key-v1:")
@@ -317,12 +360,14 @@ def test_reveal_finds_the_patient_row(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0
     pseudonym = re.search(r"P-[0-9A-Z]{4}-[0-9A-Z]{4}", err)
     assert pseudonym
-    code, out, _ = run(["reveal", pseudonym.group(0), "--directory", str(DIRECTORY),
-                        "--key-file", str(tmp_path / "key")], capsys)
+    code, out, _ = run(
+        ["reveal", pseudonym.group(0), "--directory", str(DIRECTORY), "--key-file", str(tmp_path / "key")], capsys
+    )
     assert code == 0
     assert out.strip() == f"{DIRECTORY}, line 2: M. D."
-    code, _out, _ = run(["reveal", "P-0000-0000", "--directory", str(DIRECTORY),
-                         "--key-file", str(tmp_path / "key")], capsys)
+    code, _out, _ = run(
+        ["reveal", "P-0000-0000", "--directory", str(DIRECTORY), "--key-file", str(tmp_path / "key")], capsys
+    )
     assert code == 1
 
 

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from medseal.envelope.opening import open_message
 from medseal_cli.main import main
 
@@ -19,8 +18,13 @@ EXAMPLES = ROOT / "examples"
 
 @pytest.fixture
 def server(pki):  # type: ignore[no-untyped-def]  # noqa: F811
-    with running(tls_context=pki.server_context(), require_starttls=True, auth_required=True,
-                 auth_require_tls=True, authenticator=authenticator) as (recorder, port):
+    with running(
+        tls_context=pki.server_context(),
+        require_starttls=True,
+        auth_required=True,
+        auth_require_tls=True,
+        authenticator=authenticator,
+    ) as (recorder, port):
         yield recorder, port
 
 
@@ -38,12 +42,27 @@ def config(tmp_path: Path, server: tuple[Recorder, int], pki, monkeypatch: pytes
 
 def send(message: Path, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> int:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(message.read_bytes())))
-    return main(["send", "-t", "-oi", "--config", str(config), "--directory", str(EXAMPLES / "patients.csv"),
-                 "--key-file", str(tmp_path / "key"), "--password-out", str(tmp_path / "pw.txt"), *extra])
+    return main(
+        [
+            "send",
+            "-t",
+            "-oi",
+            "--config",
+            str(config),
+            "--directory",
+            str(EXAMPLES / "patients.csv"),
+            "--key-file",
+            str(tmp_path / "key"),
+            "--password-out",
+            str(tmp_path / "pw.txt"),
+            *extra,
+        ]
+    )
 
 
-def test_protected_message_is_what_arrives(tmp_path: Path, config: Path, server: tuple[Recorder, int],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_protected_message_is_what_arrives(
+    tmp_path: Path, config: Path, server: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     recorder, _port = server
     assert send(EXAMPLES / "messages" / "01-resultats-labo-patiente.eml", config, tmp_path, monkeypatch) == 0
     (envelope,) = recorder.envelopes
@@ -55,26 +74,34 @@ def test_protected_message_is_what_arrives(tmp_path: Path, config: Path, server:
     assert "Madame Dupont" in (opened.body_text or "")
 
 
-def test_clean_message_arrives_unchanged(tmp_path: Path, config: Path, server: tuple[Recorder, int],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clean_message_arrives_unchanged(
+    tmp_path: Path, config: Path, server: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     recorder, _port = server
     source = EXAMPLES / "messages" / "03-reunion-de-service.eml"
     assert send(source, config, tmp_path, monkeypatch) == 0
     (envelope,) = recorder.envelopes
     assert envelope.original_content.replace(b"\r\n", b"\n").endswith(
-        source.read_bytes().replace(b"\r\n", b"\n").split(b"\n\n", 1)[1])
+        source.read_bytes().replace(b"\r\n", b"\n").split(b"\n\n", 1)[1]
+    )
 
 
-def test_blocked_message_is_never_relayed(tmp_path: Path, config: Path, server: tuple[Recorder, int],
-                                          monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_blocked_message_is_never_relayed(
+    tmp_path: Path,
+    config: Path,
+    server: tuple[Recorder, int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     recorder, _port = server
     assert send(EXAMPLES / "messages" / "02-verwijsbrief-collega.eml", config, tmp_path, monkeypatch) == 1
     assert recorder.envelopes == []
     assert "eHealthBox" in capsys.readouterr().err
 
 
-def test_extra_recipient_argument_is_checked_too(tmp_path: Path, config: Path, server: tuple[Recorder, int],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extra_recipient_argument_is_checked_too(
+    tmp_path: Path, config: Path, server: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     recorder, _port = server
     source = EXAMPLES / "messages" / "01-resultats-labo-patiente.eml"
     assert send(source, config, tmp_path, monkeypatch, "jan.peeters.demo@telenet.be") == 1

@@ -241,14 +241,24 @@ def _byte_table(filename: bool) -> bytes:
     return bytes(table)
 
 
+_PUNCTUATION = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "‐": "-", "‑": "-", "–": "-", "—": "-"})
+
+
 @functools.lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
-    folded = fold(char).translate(_EXTRA_FOLD)
-    return folded if len(folded) == 1 else char
+    """A character outside Latin-1, folded: a letter to its base letter (``š`` -> ``s``, kept when it has
+    none), an apostrophe or dash to its ASCII twin, a space to a space, anything else to ``?``."""
+    if char.isalpha():
+        folded = fold(char).translate(_EXTRA_FOLD)
+        return folded if len(folded) == 1 else char
+    if char.isspace():
+        return " "
+    return char.translate(_PUNCTUATION) if char in "’‘ʼ‐‑–—" else "?"
 
 
 def _fold_text(norm: str, filename: bool) -> str:
-    """``norm`` in lower case without accents, one character per character (C speed for Latin-1 text)."""
+    """``norm`` in lower case without accents, one character per character (C speed for Latin-1 text; the
+    result stays a compact Latin-1 string unless the text has letters of other scripts)."""
     table = _byte_table(filename)
     out = []
     for i in range(0, len(norm), _CHUNK):

@@ -84,6 +84,7 @@ _CONTENT_TYPES = {
     "application/pkcs7-mime": "none", "application/x-pkcs7-mime": "none", "application/pgp-signature": "none",
     "application/pgp-encrypted": "none", "application/pgp-keys": "none",
     "application/json": "text", "text/csv": "text", "text/calendar": "text",
+    "message/rfc822": "mime", "message/global": "mime",
 }
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MEDIA_MAGIC = (
@@ -202,7 +203,7 @@ class _Reader:
         if len(data) > limits.max_attachment_bytes:
             raise UnreadableAttachment(f"over the size limit ({limits.max_attachment_bytes // 2**20} MB)")
         if depth > limits.max_nesting:
-            raise UnreadableAttachment("archives nested too deeply")
+            raise UnreadableAttachment("archives or attached messages nested too deeply")
         if not data:
             return ""
         kind = detect_kind(filename, content_type, data)
@@ -259,12 +260,8 @@ class _Reader:
         except InputError:
             return self.read("message.txt", "text/plain", data, depth)
         parts = [message.subject, message.text_body or "", html_to_text(message.html_body or "")]
-        for item in message.attachments:
-            parts.append(item.filename)
-            if is_message(item):
-                parts.append(self._message(item.data, depth + 1))
-            else:
-                parts.append(self.read(item.filename, item.content_type, item.data, depth + 1))
+        for item in message.attachments:  # attached messages come back here through read(): depth-checked
+            parts += [item.filename, self.read(item.filename, item.content_type, item.data, depth + 1)]
         return "\n".join(p for p in parts if p)
 
 

@@ -128,6 +128,10 @@ PREFS: dict[str, object] = {
     "mail.SpellCheckBeforeSend": False,
     "mail.warn_on_send_accel_key": False,
     "offline.autoDetect": False,
+    # Debian's /etc/thunderbird/pref/thunderbird.js turns the JavaScript baseline JIT off (an old crash
+    # workaround), which makes all JavaScript, Pyodide's loader and the noble crypto included, 10-40x slower.
+    # Thunderbird as Mozilla ships it (Windows, macOS) has it on: so do the tests, unless MEDSEAL_TB_JIT=0.
+    "javascript.options.baselinejit": os.environ.get("MEDSEAL_TB_JIT", "1") != "0",
     # the extensions' console output on stdout (medseal logs its timings, never message content)
     "devtools.console.stdout.content": True,
     "devtools.console.stdout.chrome": True,
