@@ -101,7 +101,8 @@ def start(folder: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
 async def burst_load(url: str, folder: Path, path: str, body: bytes, concurrency: int, bursts: int) -> dict[str, Any]:
     tls = ssl.create_default_context(cafile=str(folder / "cert.pem"))
     headers = {"Authorization": f"Bearer {(folder / 'token').read_text().strip()}", "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # idle connections closed by the client before the server's keep-alive timeout (5 s) can race them
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2)
     latencies: list[float] = []
     errors = 0
     async with httpx.AsyncClient(base_url=url, verify=tls, headers=headers, limits=limits, timeout=60) as client:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from medseal.crypto.keys import default_key_path, load_or_create_key
@@ -26,8 +27,22 @@ def read_bytes(path: str, what: str) -> bytes:
         raise CliError(f"{path}: cannot read {what} ({exc.strerror})") from None
 
 
+def _with_certificates(people: Directory, source: str) -> Directory:
+    """The directory's ``certificate`` column may name a PEM file (relative to the CSV): read it in."""
+    base = Path(source).parent
+    resolved = []
+    for person in people.people:
+        if person.certificate and not person.certificate.startswith("-----BEGIN"):
+            pem = read_bytes(str(base / person.certificate), f"certificate of line {person.line}")
+            person = replace(person, certificate=pem.decode("ascii", "replace"))
+        resolved.append(person)
+    return Directory(tuple(resolved))
+
+
 def load_context(directory: str | None, config: str | None) -> ScanContext:
     people = load_directory(read_bytes(directory, "patient directory"), directory) if directory else None
+    if people is not None and directory:
+        people = _with_certificates(people, directory)
     policy = Policy()
     if config:
         raw = read_bytes(config, "policy file")

@@ -385,3 +385,27 @@ def test_audit_log_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     log.write_text("\n".join(lines) + "\n")
     code, out, _ = run(["audit", "verify", str(log)], capsys)
     assert code == 1 and "line 2" in out
+
+
+def test_directory_certificate_file_means_smime(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from envelope.test_smime import make_identity, save
+
+    key_pem, cert_pem = save(tmp_path, make_identity(name="Patient Demo"), "marie")
+    directory = tmp_path / "patients.csv"
+    directory.write_text(
+        "last_name,first_name,niss,email,certificate\n"
+        f"Dupont,Marie,85073003328,marie.dupont.demo@gmail.com,{cert_pem.name}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.eml"
+    code, _o, _e = run(
+        ["protect", "--directory", str(directory), "--key-file", str(tmp_path / "key"), str(LAB), "-o", str(out)],
+        capsys,
+    )
+    assert code == 0
+    decrypted = subprocess.run(
+        ["openssl", "cms", "-decrypt", "-in", str(out), "-inkey", str(key_pem), "-recip", str(cert_pem)],
+        capture_output=True,
+        check=False,
+    )
+    assert decrypted.returncode == 0 and b"dupont_marie_labo.pdf" in decrypted.stdout

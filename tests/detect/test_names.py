@@ -32,6 +32,7 @@ DIRECTORY = parse_directory(
     "Wit,Karel,patient\n"
     "Martin,Paul,patient\n"
     "Großmann,Lena,patient\n"
+    "Yılmaz,Ayşe,patient\n"
     "Verhaegen,Koen,professional\n"
 )
 
@@ -74,6 +75,8 @@ WITH_DIRECTORY = [
     (Where.BODY, "Courrier de Luc d'Hondt.", "Luc d'Hondt", "d'Hondt"),
     (Where.BODY, "D’HONDT Luc : bilan", "D’HONDT Luc", "d'Hondt"),
     (Where.BODY, "Mercier a appelé pour ses résultats.", "Mercier", "Mercier"),
+    (Where.BODY, "Kontrolle: Ayse YILMAZ", "Ayse YILMAZ", "Yılmaz"),
+    (Where.BODY, "Résultats d’Ayşe Yılmaz – à classer", "Ayşe Yılmaz", "Yılmaz"),
     (Where.ATTACHMENT_NAME, "dupont_marie_labo.pdf", "dupont_marie", "Dupont"),
     (Where.ATTACHMENT_NAME, "Marie-Dupont.pdf", "Marie-Dupont", "Dupont"),
     (Where.ATTACHMENT_NAME, "DUPONT.Marie.docx", "DUPONT.Marie", "Dupont"),
@@ -175,6 +178,8 @@ HEURISTICS = [
     (Where.BODY, "Patientin: Anna Schröder", ["Anna Schröder"]),
     (Where.BODY, "Befund für Herr Klaus Becker", ["Klaus Becker"]),
     (Where.BODY, "Dear Mrs Taylor,", ["Taylor"]),
+    (Where.BODY, "Bij deze verwijs ik mevrouw An Claes door", ["An Claes"]),
+    (Where.BODY, "Monsieur le Directeur Dupuis a signé", ["Dupuis"]),
     (Where.BODY, "Patient: John Smith", ["John Smith"]),
     (Where.BODY, "Referral: MARTENS Sofie, born 1980", ["MARTENS Sofie"]),
     (Where.BODY, "Vu Marie d'Hondt et Luc Dewinter", ["Marie d'Hondt", "Luc Dewinter"]),
@@ -247,6 +252,11 @@ CLEAN_SUBJECTS = [
     "Nieuwjaarsreceptie vrijdag",
     "Urgent: Proximus Mobile",
     "Compte rendu du conseil d'administration",
+    "Réunion MS Teams jeudi",
+    "MR knie rechts",
+    "Lies den Text",
+    "Befund von Dr. med. Anna Schmitz",
+    "Madame la Présidente, Monsieur le Vice-Président",
 ]
 
 
