@@ -102,6 +102,14 @@ SURNAMES: dict[str, tuple[str, ...]] = {
     ),
     "en": _names("Smith Johnson Brown Taylor Wilson Davies Evans Roberts Walker Wright Hughes Green"),
 }
+FEMALE = frozenset(
+    _names(
+        "Marie Sophie Camille Julie Isabelle Nathalie Claire Lucie Emma Léa Chloé Manon Céline Hélène Élodie "
+        "Amandine Aurélie Valérie Laurence Sarah Els An Lien Sofie Griet Katrien Hanne Lotte Marieke Anouk "
+        "Annelies Eline Tine Ilse Femke Anna Monika Sabine Ursula Petra Claudia Katrin Julia Lena Emily Laura "
+        "Rachel Helen Grace"
+    )
+)
 #: The senders and the colleagues they name: never patients, never in the patients' surname pools.
 DOCTOR_SURNAMES = _names(
     "Vandermeulen Lebrun Verbeke Dierickx Gobert Laloux Moens Vanhoutte Huybrechts Delcourt Ruelle Stas "
@@ -120,6 +128,10 @@ class Patient:
     birth: datetime.date
     email: str
     language: str
+
+    @property
+    def female(self) -> bool:
+        return self.first in FEMALE
 
 
 @dataclass(frozen=True)
@@ -430,11 +442,12 @@ class CorpusGenerator:
 
     # --- names ----------------------------------------------------------------------------------------------
 
-    def _name_form(self, patient: Patient, language: str) -> tuple[str, str, str]:
-        """(before, name, after): the name as written, with the courtesy words around it (not labelled)."""
+    def _name_form(self, patient: Patient, language: str, short: bool = False) -> tuple[str, str, str]:
+        """(before, name, after): the name as written, with the courtesy words around it (not labelled);
+        ``short``: no label or "your patient" before it (as in a subject)."""
         rng = self.rng
         first, last = patient.first, patient.last
-        shape = rng.randrange(8)
+        shape = rng.randrange(6 if short else 8)
         if shape == 0:
             return "", f"{first} {last}", ""
         if shape == 1:
@@ -444,22 +457,29 @@ class CorpusGenerator:
         if shape == 3:
             return "", f"{last} {first[0]}.", ""
         if shape == 4:
-            pair = rng.choice(TITLES[language])
-            return f"{rng.choice(pair)} ", last, ""
+            return f"{self._title(patient, language)} ", last, ""
         if shape == 5:
-            pair = rng.choice(TITLES[language])
-            return f"{rng.choice(pair)} ", f"{first} {last}", ""
+            return f"{self._title(patient, language)} ", f"{first} {last}", ""
         if shape == 6:
             return f"{PATIENT_LABEL[language]} ", f"{first} {last}", ""
         return {"fr": "votre patient(e) ", "nl": "uw patiënt ", "de": "Ihren Patienten ", "en": "your patient "}[
             language
         ], f"{first} {last}", ""
 
-    def _add_name(self, out: _Builder, patient: Patient, language: str) -> None:
-        before, name, after = self._name_form(patient, language)
+    def _title(self, patient: Patient, language: str) -> str:
+        return self.rng.choice(TITLES[language])[0 if patient.female else 1]
+
+    def _add_name(
+        self, out: _Builder, patient: Patient, language: str, short: bool = False, capitalise: bool = False
+    ) -> str:
+        """Write the patient's name; return the last character written."""
+        before, name, after = self._name_form(patient, language, short)
+        if capitalise:
+            before = before[:1].upper() + before[1:]
         out.add(before)
         out.label(NAME, name)
         out.add(after)
+        return (name + after)[-1]
 
     def _add_niss(self, out: _Builder, patient: Patient, language: str) -> None:
         if self.rng.random() < 0.7:
@@ -469,10 +489,13 @@ class CorpusGenerator:
 
     # --- pieces of a message --------------------------------------------------------------------------------
 
-    def _sentence_with(self, out: _Builder, template: str, patient: Patient, language: str) -> None:
+    def _sentence_with(
+        self, out: _Builder, template: str, patient: Patient, language: str, short: bool = False
+    ) -> None:
         before, _, after = template.partition("{p}")
         out.add(before)
-        self._add_name(out, patient, language)
+        if self._add_name(out, patient, language, short, capitalise=not before) == "." and after.startswith("."):
+            after = after[1:]  # "Dupont M." ends the sentence
         out.add(after)
 
     def _paragraph_break(self, out: _Builder) -> None:
@@ -582,7 +605,7 @@ class CorpusGenerator:
         subject = _Builder()
         roll = rng.random()
         if patient is not None and roll < 0.45:
-            self._sentence_with(subject, rng.choice(SUBJECT_WITH_NAME[language]), patient, language)
+            self._sentence_with(subject, rng.choice(SUBJECT_WITH_NAME[language]), patient, language, short=True)
         elif patient is not None and roll < 0.55:
             subject.add(rng.choice(CLEAN_SUBJECTS[language]) + " - ")
             self._add_niss(subject, patient, language)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from medseal.audit import verify_file
-
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
 
 

@@ -11,7 +11,6 @@ from medseal.directory import Directory, load_directory
 from medseal.i18n import language_from_environment, normalise_language
 from medseal.policy import Policy, parse_policy
 from medseal.scan import ScanContext
-
 from medseal_cli.errors import CliError
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from medseal.model import Message
 from medseal.protect import ProtectOptions, ProtectResult
 from medseal.scan import ScanContext
-
 from medseal_cli.open_command import safe_name
 
 

@@ -10,7 +10,6 @@ from medseal.crypto.keys import default_key_path, export_key, import_key, read_k
 from medseal.crypto.pseudonym import reveal_all
 from medseal.directory import load_directory
 from medseal.text import initials
-
 from medseal_cli.context import load_key, read_bytes
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
 

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from medseal import __version__
 from medseal.errors import InputError, MedsealError
-
 from medseal_cli import audit_command, key_command, open_command, protect_command, scan_command, send_command
 from medseal_cli.errors import EXIT_INPUT, EXIT_INTERNAL, CliError
 from medseal_cli.smtp import RelayError

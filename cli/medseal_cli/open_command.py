@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path, PurePath
 
 from medseal.envelope.opening import open_message
-
 from medseal_cli.context import read_bytes
 from medseal_cli.errors import EXIT_OK, CliError
 

@@ -12,7 +12,6 @@ from medseal.compose import ENVELOPE_HEADER, preserved_headers, to_bytes
 from medseal.parse import parse_message
 from medseal.protect import Action, Outgoing, ProtectOptions, ProtectResult, protect_message
 from medseal.scan import ScanContext
-
 from medseal_cli.context import load_context, load_key, read_bytes, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
 from medseal_cli.report import describe

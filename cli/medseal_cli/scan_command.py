@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from medseal.errors import InputError
 from medseal.parse import parse_message
 from medseal.scan import ScanContext, scan_message
-
 from medseal_cli.context import load_context, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, CliError
 from medseal_cli.mailboxes import iter_messages

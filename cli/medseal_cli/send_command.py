@@ -14,7 +14,6 @@ from pathlib import Path
 from medseal.compose import preserved_headers
 from medseal.parse import parse_message
 from medseal.protect import Action, protect_message
-
 from medseal_cli.context import load_context, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
 from medseal_cli.protect_command import (

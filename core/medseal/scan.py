@@ -13,7 +13,7 @@ from medseal.detect.niss import find_niss
 from medseal.detect.recipients import check_recipients
 from medseal.directory import Directory
 from medseal.errors import InputError, UnreadableAttachment
-from medseal.extract import Limits, extract_text, is_message
+from medseal.extract import Limits, extract_text, html_to_text, is_message
 from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Kind, Level, Message, Verdict, Where
 from medseal.policy import Policy
 from medseal.recognise import is_protected_attachment
@@ -111,7 +111,9 @@ def _content_findings(message: Message, context: ScanContext, depth: int = 0) ->
     findings = scan_text(message.subject, Where.SUBJECT, context)
     body = scan_text(message.text_body or "", Where.BODY, context)
     if message.html_body:
-        html = scan_text(message.html_body, Where.BODY, context)
+        html = scan_text(html_to_text(message.html_body), Where.BODY, context)
+        # numbers hidden in markup (comments, attributes) travel too
+        html += _html_extras(html, find_niss(message.html_body, Where.BODY))
         body += _html_extras(body, html) if message.text_body else html
     findings += body
     for index, attachment in enumerate(message.attachments):

@@ -222,7 +222,7 @@ _PATIENT_LABELS = _phrases(
 @functools.cache
 def common_first_names() -> frozenset[str]:
     """The shipped list of first names given in Belgium, folded (lower case, no accents); loaded once."""
-    data = importlib.resources.files("medseal").joinpath("data", "first_names.txt").read_text("utf-8")
+    data = (importlib.resources.files("medseal") / "data" / "first_names.txt").read_text("utf-8")
     names = {fold(line.strip()) for line in data.splitlines() if line.strip() and not line.startswith("#")}
     return frozenset(names - _COMMON_WORDS - _TITLE_WORDS - _DOCTOR_WORDS - _PLACE_WORDS)
 

@@ -43,14 +43,15 @@ browser.windows.onRemoved.addListener((windowId) => {
 start();
 
 async function start() {
+  core.onWarm = (ms) => console.info(`medseal: core warmed up in ms: ${Math.round(ms)}`);
+  const ready = core.start();
   try {
     await ensurePracticeKey();
   } catch (error) {
     console.error(`medseal: cannot store the practice key (${error.name})`);
   }
-  core.onWarm = (ms) => console.info(`medseal: core warmed up in ms: ${Math.round(ms)}`);
   try {
-    const times = await core.start();
+    const times = await ready;
     const all = { ...times, sincePageStart: performance.now() };
     const text = Object.entries(all).map(([key, ms]) => `${key}=${Math.round(ms)}`);
     console.info(`medseal: core ready in ms: ${text.join(" ")}`);
@@ -106,13 +107,13 @@ async function check(op, tabId, details) {
   return { changeSet, values, t };
 }
 
-function handoverOf(changeSet) {
+function handoverOf(changeSet, details) {
   if (!changeSet.password) return null;
   return {
     password: changeSet.password.value,
     source: changeSet.password.source,
     recipients: changeSet.password.recipients || [],
-    subject: changeSet.subject,
+    subject: changeSet.subject ?? details.subject ?? "",
   };
 }
 
@@ -134,7 +135,7 @@ async function onBeforeSend(tab, details) {
         await openReview(tabId);
         return { cancel: true };
       }
-      const handover = handoverOf(changeSet);
+      const handover = handoverOf(changeSet, details);
       if (handover) handovers.set(tabId, { ...handover, panel: approval === "panel" });
       return {};
     }

@@ -208,3 +208,27 @@ def _snapshot_of(item: dict[str, Any]) -> dict[str, Any]:
         ],
         "language": "fr",
     }
+
+
+def test_changes_while_composing_are_checked_ahead_of_send(browser_context: BrowserContext, server: Server) -> None:
+    """OnMessageRecipientsChanged / OnMessageAttachmentsChanged: info bar now, and a quick send later."""
+    page = open_page(browser_context, f"{server.url}/commands.html", configured(compose_item(), server))
+    fire = """name => new Promise(resolve => window.__officeHandlers[name]({completed: o => resolve(o || {})}))"""
+    page.evaluate(fire, "onMessageRecipientsChangedHandler")
+    notices = [c["args"] for c in page.evaluate("window.__officeCalls") if c["method"].startswith("notification")]
+    assert notices and notices[-1][0] == "medsealNotice"
+    message = notices[-1][1]["message"]
+    assert 0 < len(message) <= 150 and NISS not in message
+    page.close()
+
+    clean = compose_item() | {"subject": "Rendez-vous", "attachments": [],
+                              "bodyText": "À mardi.", "bodyHtml": "<p>À mardi.</p>"}
+    page = open_page(browser_context, f"{server.url}/commands.html", configured(clean, server))
+    page.evaluate(fire, "onMessageAttachmentsChangedHandler")
+    assert page.evaluate("window.__officeCalls.map(c => c.method)")[-1] == "notificationMessages.removeAsync"
+    # The same content, checked a moment ago: Send goes through without asking the server again.
+    page.evaluate("window.__medsealState.roaming.medseal.token = 'revoked-token-0123456789'")
+    assert page.evaluate(fire, "onMessageSendHandler") == {"allowEvent": True}
+    page.evaluate("window.__medsealState.item.subject = 'Rendez-vous mardi'")  # changed content: asks again
+    assert page.evaluate(fire, "onMessageSendHandler")["allowEvent"] is False
+    page.close()

@@ -165,3 +165,24 @@ def test_xml_manifest_converts_to_a_valid_unified_manifest(node_modules: Path, t
     assert events(ours) == events(theirs)
     scripts = {r["code"].get("script") for r in theirs["extensions"][0]["runtimes"]} - {None}
     assert scripts == {r["code"].get("script") for r in ours["extensions"][0]["runtimes"]} - {None}
+
+
+def test_the_addin_texts_come_from_the_catalogue() -> None:
+    """Every text key the add-in asks for exists in fr, nl, de and en (a fallback chain needs its last key)."""
+    from medseal import service
+
+    tables = {language: service.catalogue(language) for language in ("fr", "nl", "de", "en")}
+    sources = "".join((WEB / name).read_text() for name in ("launchevent.js", "taskpane.js", "taskpane.html"))
+    arrays = re.findall(r"\[((?:\"[a-z_.]+\",? ?)+)\]", sources)
+    chains = [keys for keys in (re.findall(r'"([a-z_]+\.[a-z_]+)"', array) for array in arrays) if keys]
+    chains += [[key] for key in re.findall(r'data-i18n="([a-z_.]+)"', sources) if key != "ui.token_help"]
+    assert len(chains) > 20
+    for chain in chains:
+        for language, table in tables.items():
+            assert chain[-1] in table, f"{chain[-1]} missing in {language}"
+    schema = service.schema("changeset")["properties"]
+    finding = schema["findings"]["items"]["properties"]
+    dynamic = [f"kind.{k}" for k in finding["kind"]["enum"]] + [f"where.{w}" for w in finding["where"]["enum"]]
+    dynamic += [f"verdict.{v}" for v in schema["verdict"]["enum"]]
+    for key in dynamic:
+        assert all(key in table for table in tables.values()), key

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from outlook_helpers import NISS, make_server_dir, snapshot, start_server, stop_server
+
 from medseal_outlook.cli import add_serve_parser, main, run_serve
 from medseal_outlook.config import ConfigError, PracticeFiles, load_config
-from outlook_helpers import NISS, make_server_dir, snapshot, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from medseal import service
 from outlook_helpers import NISS, PATIENT_EMAIL, Server, snapshot
+
+from medseal import service
 
 pytestmark = pytest.mark.e2e
 

@@ -4,10 +4,11 @@ Inside Pyodide only, and only for what truly cannot run there, a test is reporte
 
 - it is marked ``@pytest.mark.pyodide_incompatible(reason=...)`` (or listed in :data:`KNOWN_INCOMPATIBLE`
   by node id prefix until it is marked);
-- its module needs a package that exists on the host side only (:data:`HOST_ONLY`: an SMTP server,
+- it (or its module) needs a package that exists on the host side only (:data:`HOST_ONLY`: an SMTP server,
   ``cryptography``, the Outlook server...);
-- the test itself starts a process or a thread (Emscripten has neither). If the core (``medseal``) is in the
-  traceback, the failure stands: the core must run unchanged in Pyodide.
+- the test itself starts a process or a thread (Emscripten has neither).
+
+If the core (``medseal``) is in the traceback, the failure stands: the core must run unchanged in Pyodide.
 
 Everything else must pass in Pyodide as it does on CPython.
 """
@@ -84,13 +85,15 @@ def pytest_runtest_makereport(
         return report
     error = call.excinfo.value
     if isinstance(error, OSError) and _NO_PROCESS in str(error):
-        what = "starts a process"
+        what = "starts a process (Emscripten has none)"
     elif isinstance(error, RuntimeError) and _NO_THREAD in str(error):
-        what = "starts a thread"
+        what = "starts a thread (Emscripten has none)"
+    elif isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] in HOST_ONLY:
+        what = f"needs {(error.name or '').split('.')[0]} (host only)"
     else:
         return report
     if any(_CORE in str(entry.path) for entry in call.excinfo.traceback):
         return report  # the core itself tried: a real failure
     report.outcome = "skipped"
-    report.longrepr = (str(item.path), item.location[1], f"not in Pyodide: {what} (Emscripten has none)")
+    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"not in Pyodide: {what}")
     return report

@@ -24,21 +24,32 @@ CONFIG_TEMPLATE = """\
 # Relative paths are read from this file's folder.
 
 [server]
-host = "{host}"                # 127.0.0.1: this computer only. Use 0.0.0.0 behind a hospital's proxy.
+# 127.0.0.1: this computer only. Use 0.0.0.0 behind a hospital's proxy or load balancer.
+host = "{host}"
 port = {port}
-workers = 1                      # stateless: raise it (or run several servers behind a load balancer)
-certificate = "cert.pem"         # self-signed development certificate: replace with your own for production
+# The server is stateless: raise this, or run several servers (same token and practice key).
+workers = 1
+# Self-signed development certificate: replace it with your own for production.
+certificate = "cert.pem"
 private_key = "key.pem"
-token_file = "token"             # the add-in sends it as `Authorization: Bearer <token>`
-allowed_origins = []             # extra https:// origins allowed by CORS; the add-in is served from here
-max_request_mb = {max_mb}            # Outlook's 25 MB of attachments, in base64
+# The add-in sends it as `Authorization: Bearer <token>`.
+token_file = "token"
+# Extra https:// origins allowed by CORS (the add-in is served from this server: same origin).
+allowed_origins = []
+# Request size limit: Outlook's 25 MB of attachments, in base64.
+max_request_mb = {max_mb}
 
 [medseal]
-practice_key = "practice.key"    # keys the pseudonyms (HMAC-SHA256): keep it secret and backed up
-directory = ""                   # optional patient directory (CSV), e.g. "patients.csv"
-policy = ""                      # optional practice rules (TOML), e.g. "policy.toml"
-language = "fr"                  # default language when the add-in does not say (fr, nl, de, en)
-fix_recipients = false           # let medseal move patients' addresses to Bcc / drop needless Cc
+# Keys the pseudonyms (HMAC-SHA256): keep it secret and backed up (`medseal key export/import`).
+practice_key = "practice.key"
+# Optional patient directory (CSV), e.g. "patients.csv"; read again when it changes.
+directory = ""
+# Optional practice rules (TOML), e.g. "policy.toml".
+policy = ""
+# Default language when the add-in does not say: fr, nl, de or en.
+language = "fr"
+# Let medseal move patients' addresses to Bcc and drop needless Cc.
+fix_recipients = false
 """
 
 

@@ -1,6 +1,6 @@
 // The background page's send guard under Node (node --test), with Thunderbird's APIs and the core worker
 // replaced by recorders: review and automatic modes, "apply and send" from the review panel, the password
-// handover, and fail closed on a core failure or timeout. Run by test_extension_js.py.
+// handover, and fail closed on a core failure or timeout. Run by test_tb_extension_js.py.
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";

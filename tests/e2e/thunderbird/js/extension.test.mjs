@@ -1,5 +1,5 @@
 // Unit tests of the extension's modules under Node (node --test), with the MailExtension APIs replaced by
-// recorders. Run by test_extension_js.py.
+// recorders. Run by test_tb_extension_js.py.
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
