@@ -17,7 +17,7 @@ from medseal.crypto.passwords import generate_password
 from medseal.crypto.pseudonym import pseudonym
 from medseal.directory import Directory
 from medseal.i18n import t
-from medseal.model import IDENTIFIER_KINDS, Finding, Kind, Level, Message, Verdict, Where
+from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Kind, Level, Message, Verdict, Where
 from medseal.recognise import is_protected_attachment
 from medseal.scan import ScanContext, finding_level, scan_message
 from medseal.subject import pseudonymise_filename, pseudonymise_subject
@@ -59,6 +59,8 @@ class ProtectOptions:
     recipient_certificates: tuple[bytes, ...] = field(default=(), repr=False)
     fix_recipients: bool = False
     native_encryption: frozenset[str] = frozenset()
+    smime: bool = True  # False for compose-window fronts, which cannot send a prepared S/MIME entity
+    dry_run: bool = False  # decide everything, encrypt nothing (previews)
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,17 @@ def _pdf_envelope(
     return replace(message, text_body=_notice(language, pseudonyms), html_body=None, attachments=sealed)
 
 
+def _envelope_preview(
+    message: Message, renamed: Mapping[int, str], language: str, pseudonyms: Sequence[str]
+) -> Message:
+    """What :func:`_pdf_envelope` would send, without encrypting: names only, no bytes."""
+    names = ["message.pdf"] + [
+        renamed.get(i, a.filename) for i, a in enumerate(message.attachments) if a.data.lstrip()[:5] == b"%PDF-"
+    ]
+    attachments = tuple(Attachment(name, "application/pdf", b"") for name in names)
+    return replace(message, text_body=_notice(language, pseudonyms), html_body=None, attachments=attachments)
+
+
 def _smime_envelope(message: Message, certificates: Sequence[bytes]) -> bytes:
     """The whole content (original body and attachments) as one S/MIME enveloped entity."""
     from medseal.compose import build_email
@@ -330,13 +343,16 @@ def _encrypt_group(
     if recipients and recipients <= {a.lower() for a in options.native_encryption}:
         return [Outgoing(_renamed(group, renamed), Envelope.NATIVE)]
     certificates = options.recipient_certificates or _directory_certificates(group, directory)
-    if certificates:
+    if certificates and options.smime:
         entity = _smime_envelope(group, certificates)
         sent = replace(group, text_body=None, html_body=None, attachments=())
         return [Outgoing(sent, Envelope.SMIME, smime_entity=entity)]
     outgoing = []
     for part in _split_by_access_code(group, directory, options):
         password, source = _password_for(part, directory, options)
-        protected = _pdf_envelope(part, renamed, password, language, pseudonyms)
+        if options.dry_run:
+            protected = _envelope_preview(part, renamed, language, pseudonyms)
+        else:
+            protected = _pdf_envelope(part, renamed, password, language, pseudonyms)
         outgoing.append(Outgoing(protected, Envelope.PDF_PASSWORD, password, source))
     return outgoing

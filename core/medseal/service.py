@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from medseal.compose import ENVELOPE_HEADER
 from medseal.directory import Directory, parse_directory
 from medseal.errors import DirectoryError, MedsealError, PolicyError, SnapshotError
 from medseal.i18n import catalogue as _catalogue
@@ -105,7 +106,9 @@ def parse_snapshot(document: Mapping[str, Any]) -> Snapshot:
     return Snapshot(message, tuple(ids), normalise_language(language if isinstance(language, str) else None))
 
 
-def _settings(settings: Mapping[str, Any], snapshot_language: str) -> tuple[ScanContext, ProtectOptions]:
+def _settings(
+    settings: Mapping[str, Any], snapshot_language: str, dry_run: bool
+) -> tuple[ScanContext, ProtectOptions]:
     if not isinstance(settings, Mapping):
         raise SnapshotError("settings must be a JSON object")
     language = normalise_language(settings.get("language") or snapshot_language)
@@ -127,6 +130,8 @@ def _settings(settings: Mapping[str, Any], snapshot_language: str) -> tuple[Scan
         language=language,
         fix_recipients=bool(settings.get("fixRecipients", False)),
         native_encryption=native,
+        smime=False,
+        dry_run=dry_run,
     )
     return ScanContext(directory=directory, policy=policy), options
 
@@ -155,6 +160,7 @@ def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) ->
         "encryption": "none",
         "password": None,
         "pseudonyms": list(result.pseudonyms),
+        "headers": {},
     }
     if result.action is not Action.APPLY:
         return document
@@ -190,6 +196,8 @@ def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) ->
         Envelope.NATIVE: "native",
         Envelope.SMIME: "native",
     }[outgoing.envelope]
+    if outgoing.envelope is Envelope.PDF_PASSWORD:
+        document["headers"] = {ENVELOPE_HEADER: "pdf-password; v=1"}
     if outgoing.password and (include_data or outgoing.password_source != "generated"):
         document["password"] = {
             "value": outgoing.password if include_data else None,
@@ -223,6 +231,7 @@ def _failure(language: str, detail: str) -> dict[str, Any]:
         "encryption": "none",
         "password": None,
         "pseudonyms": [],
+        "headers": {},
     }
 
 
@@ -233,7 +242,7 @@ def _run(snapshot_doc: Mapping[str, Any], settings: Mapping[str, Any], include_d
         language = normalise_language(
             (settings.get("language") if isinstance(settings, Mapping) else None) or snapshot.language
         )
-        context, options = _settings(settings, snapshot.language)
+        context, options = _settings(settings, snapshot.language, dry_run=not include_data)
         result = protect_message(snapshot.message, context, options)
         return change_set(snapshot, result, include_data)
     except DirectoryError as exc:
