@@ -31,6 +31,7 @@ import datetime
 import html
 import random
 import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +41,10 @@ if str(REPO / "tests") not in sys.path:
     sys.path.insert(0, str(REPO / "tests"))
 
 from fixtures.documents import make_pdf, make_typical_pdf, text_pages  # noqa: E402
+from strategies import HTML_FORMATS, PLAIN_FORMATS, niss_check, render_html, render_niss  # noqa: E402
+
 from medseal.compose import to_bytes  # noqa: E402
 from medseal.model import Attachment, Message  # noqa: E402
-from strategies import HTML_FORMATS, PLAIN_FORMATS, niss_check, render_html, render_niss  # noqa: E402
 
 SEED = 20_240_611
 LANGUAGES = ("fr", "nl", "de", "en")
@@ -134,13 +136,22 @@ class Patient:
         return self.first in FEMALE
 
 
+def name_key(text: str) -> str:
+    """``text`` lower case, without accents, letters only: ``"Van den Broeck"`` -> ``"vandenbroeck"``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalpha() and not unicodedata.combining(c))
+
+
 @dataclass(frozen=True)
 class Span:
-    """A labelled occurrence: ``kind`` is ``niss`` or ``patient_name``; ``text[start:end]`` is the thing."""
+    """A labelled occurrence: ``kind`` is ``niss`` or ``patient_name``; ``text[start:end]`` is the thing as
+    written. ``value`` is what it stands for: the 11 digits of the number, or the :func:`name_key` of the
+    patient's surname."""
 
     kind: str
     start: int
     end: int
+    value: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -185,13 +196,13 @@ class _Builder:
         self.parts.append(text)
         self.size += len(text)
 
-    def label(self, kind: str, text: str, *, escape: bool = True) -> None:
+    def label(self, kind: str, text: str, value: str, *, escape: bool = True) -> None:
         start = self.size
         if escape:
             self.add(text)
         else:
             self.raw(text)
-        self.labels.append(Span(kind, start, self.size))
+        self.labels.append(Span(kind, start, self.size, value))
 
     def text(self) -> str:
         return "".join(self.parts)
@@ -477,7 +488,7 @@ class CorpusGenerator:
         if capitalise:
             before = before[:1].upper() + before[1:]
         out.add(before)
-        out.label(NAME, name)
+        out.label(NAME, name, name_key(patient.last))
         out.add(after)
         return (name + after)[-1]
 
@@ -485,7 +496,7 @@ class CorpusGenerator:
         if self.rng.random() < 0.7:
             out.add(self.rng.choice(NISS_LABELS[language]) + self.rng.choice(LABEL_JOINS))
         written, markup = self._written_niss(patient.niss, out.html)
-        out.label(NISS, written, escape=not markup)
+        out.label(NISS, written, patient.niss, escape=not markup)
 
     # --- pieces of a message --------------------------------------------------------------------------------
 
@@ -560,7 +571,7 @@ class CorpusGenerator:
             if patient is not None:
                 out.add(f"{PATIENT_LABEL[language]} ")
                 forms = (f"{patient.last.upper()} {patient.first}", f"{patient.first} {patient.last}")
-                out.label(NAME, rng.choice(forms))
+                out.label(NAME, rng.choice(forms), name_key(patient.last))
                 out.add(f"\n{BORN[language]} {patient.birth:%d/%m/%Y}\n")
                 self._add_niss(out, patient, language)
                 out.add("\n")
@@ -581,7 +592,8 @@ class CorpusGenerator:
         last = patient.last.lower().replace(" ", "_").replace("'", "")
         first = patient.first.lower()
         out.add(f"{stem}_")
-        out.label(NAME, rng.choice((f"{last}_{first}", f"{first}_{last}", f"{patient.last.upper()} {patient.first}")))
+        forms = (f"{last}_{first}", f"{first}_{last}", f"{patient.last.upper()} {patient.first}")
+        out.label(NAME, rng.choice(forms), name_key(patient.last))
         out.add(".txt")
         return out
 

@@ -36,6 +36,7 @@ if importlib.util.find_spec("medseal_outlook") is None:
     sys.path.insert(0, str(REPO / "plugins" / "outlook-addin" / "server"))
 
 from fixtures.documents import make_typical_pdf  # noqa: E402
+
 from medseal_outlook.provision import init_server_dir  # noqa: E402
 
 NISS = "85073003328"  # fictitious person, valid check digits

@@ -45,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+
 from medseal.compose import to_bytes  # noqa: E402
 from medseal.directory import Directory, parse_directory  # noqa: E402
 from medseal.extract import Limits, extract_text  # noqa: E402
@@ -148,22 +149,37 @@ def qpdf_encrypt(pdfs: Sequence[Path], out_dir: Path) -> None:
 
 # --- precision and recall ---------------------------------------------------------------------------------------
 
-Prediction = tuple[str, int | None, int | None]  # kind, start, end (None: a finding without a span)
-UnitKey = tuple[str, int | None]
+UnitKey = tuple[str, int | None]  # where, attachment index
 
 
-def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+@dataclass(frozen=True)
+class Prediction:
+    """A reported ``niss`` or ``patient_name``: the text it matched (in memory only, never printed) and, for
+    medseal, the span it gave."""
+
+    kind: str
+    text: str
+    span: tuple[int, int] | None = None
+
+
+def matches(prediction: Prediction, label: corpus.Span) -> bool:
+    """A ``niss`` hit stands for a label when it has the same 11 digits; a ``patient_name`` hit when its text
+    holds the patient's surname (case, accents, spaces and punctuation ignored)."""
+    if prediction.kind != label.kind:
+        return False
+    if label.kind == corpus.NISS:
+        return "".join(c for c in prediction.text if c.isdigit()) == label.value
+    return label.value in corpus.name_key(prediction.text)
 
 
 @dataclass
 class Score:
     """Counts for one tool, per kind.
 
-    A prediction is *correct* when its span overlaps a labelled span of the same kind in the same unit (the
-    same subject, body, attachment text or attachment name); a label is *found* when a prediction of its kind
-    overlaps it. Precision = correct / predicted, recall = found / labels. A finding without a span counts as
-    correct when its unit holds a label of its kind, and finds nothing."""
+    In each text (a subject, a body, an attachment's text or name), reported hits and labels of the same kind
+    are paired one to one by what they stand for (:func:`matches`). A hit is *correct* when its text holds a
+    label it matches; a label is *found* when it is paired with a hit. Precision = correct / reported, recall
+    = found / labelled."""
 
     predicted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     correct: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
@@ -174,24 +190,23 @@ class Score:
 
     def add(self, sample: corpus.Sample, predictions: dict[UnitKey, list[Prediction]]) -> None:
         for unit in sample.units:
-            self._unit(unit, [p for p in predictions.get((unit.where, unit.part), []) if p[0] in KINDS])
+            self._unit(unit, predictions.get((unit.where, unit.part), []))
         if not sample.has_identifiers:
             self.clean_messages += 1
-            self.clean_flagged += any(p[0] in KINDS for ps in predictions.values() for p in ps)
+            self.clean_flagged += any(predictions.values())
 
     def _unit(self, unit: corpus.Unit, predictions: list[Prediction]) -> None:
-        for kind, start, end in predictions:
-            self.predicted[kind] += 1
-            same = [(s.start, s.end) for s in unit.labels if s.kind == kind]
-            if start is None or end is None:
-                self.correct[kind] += bool(same)
-            elif any(overlaps((start, end), span) for span in same):
-                self.correct[kind] += 1
-        located = [(k, s, e) for k, s, e in predictions if s is not None and e is not None]
-        for span in unit.labels:
-            self.labels[span.kind] += 1
-            if any(k == span.kind and overlaps((s, e), (span.start, span.end)) for k, s, e in located):
-                self.found[span.kind] += 1
+        paired: set[int] = set()
+        for prediction in predictions:
+            self.predicted[prediction.kind] += 1
+            candidates = [i for i, label in enumerate(unit.labels) if matches(prediction, label)]
+            self.correct[prediction.kind] += bool(candidates)
+            free = [i for i in candidates if i not in paired]
+            if free:
+                paired.add(free[0])
+        for index, label in enumerate(unit.labels):
+            self.labels[label.kind] += 1
+            self.found[label.kind] += index in paired
 
     def report(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -210,11 +225,16 @@ class Score:
 
 
 def medseal_predictions(findings: Iterable[Finding]) -> dict[UnitKey, list[Prediction]]:
+    """medseal's ``niss`` and ``patient_name`` findings by text; a number stands for its ``patient_key``."""
     out: dict[UnitKey, list[Prediction]] = {}
     for f in findings:
-        start, end = f.span if f.span is not None else (None, None)
+        if f.kind.value not in KINDS:
+            continue
+        text = f.clear
+        if f.kind.value == corpus.NISS and f.patient_key.startswith("niss:"):
+            text = f.patient_key.removeprefix("niss:")
         part = f.part if f.where.value in ("attachment", "attachment_name") else None
-        out.setdefault((f.where.value, part), []).append((f.kind.value, start, end))
+        out.setdefault((f.where.value, part), []).append(Prediction(f.kind.value, text, f.span))
     return out
 
 
@@ -232,25 +252,48 @@ def check_round_trip(sample: corpus.Sample, parsed: Message) -> None:
             raise SystemExit(f"corpus: parsing changed the text of a {unit.where} (the labels would drift)")
 
 
+def span_check(sample: corpus.Sample, findings: Iterable[Finding], counts: dict[str, int]) -> None:
+    """Count medseal findings whose span does not show their own text in the unit they belong to (spans of
+    an HTML body may refer to the text medseal extracted from it rather than to the HTML)."""
+    units = {(u.where, u.part): u for u in sample.units}
+    html = sample.message.html_body is not None
+    for f in findings:
+        if f.kind.value not in KINDS or f.span is None:
+            continue
+        part = f.part if f.where.value in ("attachment", "attachment_name") else None
+        unit = units.get((f.where.value, part))
+        if unit is None:
+            continue
+        group = "html_body" if html and unit.where == "body" else "other"
+        counts[f"{group}_checked"] += 1
+        counts[f"{group}_elsewhere"] += unit.text[f.span[0] : f.span[1]] != f.clear
+
+
 def accuracy(samples: Sequence[corpus.Sample], directory: Directory, presidio: Any) -> dict[str, Any]:
     """Precision and recall of medseal (without and with the directory) and Presidio on the same texts, over
     all messages and per language."""
     scores: dict[str, dict[str, Score]] = {tool: {} for tool in TOOLS}
+    spans = dict.fromkeys(("html_body_checked", "html_body_elsewhere", "other_checked", "other_elsewhere"), 0)
     presidio_seconds = presidio_bytes = 0.0
     for sample in samples:
         parsed = parse_message(to_bytes(sample.message))
         check_round_trip(sample, parsed)
+        bare = scan_message(parsed, ScanContext()).findings
+        full = scan_message(parsed, ScanContext(directory=directory)).findings
+        span_check(sample, (*bare, *full), spans)
         predictions: dict[str, dict[UnitKey, list[Prediction]]] = {
-            "medseal": medseal_predictions(scan_message(parsed, ScanContext()).findings),
-            "medseal_directory": medseal_predictions(scan_message(parsed, ScanContext(directory=directory)).findings),
+            "medseal": medseal_predictions(bare),
+            "medseal_directory": medseal_predictions(full),
             "presidio": {},
         }
         for unit in sample.units:
             start = time.perf_counter()
-            found: list[Prediction] = list(presidio.find(unit.text))
+            found = presidio.find(unit.text)
             presidio_seconds += time.perf_counter() - start
             presidio_bytes += len(unit.text.encode("utf-8"))
-            predictions["presidio"][(unit.where, unit.part)] = found
+            predictions["presidio"][(unit.where, unit.part)] = [
+                Prediction(kind, unit.text[a:b], (a, b)) for kind, a, b in found
+            ]
         for tool, predicted in predictions.items():
             for group in ("all", sample.language):
                 scores[tool].setdefault(group, Score()).add(sample, predicted)
@@ -265,6 +308,7 @@ def accuracy(samples: Sequence[corpus.Sample], directory: Directory, presidio: A
         "labels": corpus.all_labels(samples),
         "text_bytes": presidio_bytes,
     }
+    out["medseal_spans"] = spans
     out["presidio_wall_seconds"] = presidio_seconds
     return out
 
@@ -578,8 +622,8 @@ def table(r: dict[str, Any]) -> str:
     add("")
     add(f"4. Precision / recall on {c['messages']} labelled messages ({c['with_identifiers']} with identifiers; "
         f"{c['labels']['niss']} national numbers and {c['labels']['patient_name']} patient names labelled; "
-        f"{', '.join(f'{k} {v}' for k, v in c['languages'].items())}; a hit counts if it overlaps a labelled span "
-        "of its kind)")
+        f"{', '.join(f'{k} {v}' for k, v in c['languages'].items())}; {c['html_bodies']} HTML bodies; hits "
+        "and labels paired by value in each text)")
     acc_rows = []
     for group in ("all", "fr"):
         for tool, label in TOOLS.items():
@@ -592,6 +636,9 @@ def table(r: dict[str, Any]) -> str:
                              f"{s['patient_name']['precision']:.3f}", f"{s['patient_name']['recall']:.3f}",
                              f"{flagged['flagged']}/{flagged['clean_messages']}"])
     lines += _grid(["", "niss P", "niss R", "name P", "name R", "clean msgs flagged"], acc_rows)
+    sp = acc["medseal_spans"]
+    add(f"  medseal spans that do not show the finding's text in its unit: {sp['other_elsewhere']} of "
+        f"{sp['other_checked']} (plain texts), {sp['html_body_elsewhere']} of {sp['html_body_checked']} (HTML bodies)")
 
     add("")
     add("Targets (timings judged on CPU time)")

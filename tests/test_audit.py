@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from stdnum.be import ssn
+
 from medseal import audit
 from medseal.audit import (
     GENESIS,
@@ -26,7 +28,6 @@ from medseal.audit import (
     verify_file,
     verify_lines,
 )
-from stdnum.be import ssn
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 

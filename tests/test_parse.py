@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from medseal.errors import InputError, UnreadableAttachment
 from medseal.extract import extract_text, is_message
 from medseal.model import Message

@@ -7,6 +7,7 @@ import contextlib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from medseal.errors import PolicyError
 from medseal.model import Kind, Level
 from medseal.policy import DEFAULT_SEVERITY, Policy, parse_policy

@@ -8,6 +8,8 @@ import email.policy
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import formatted_niss
+
 from medseal.compose import to_bytes
 from medseal.directory import parse_directory
 from medseal.envelope.opening import open_message
@@ -17,7 +19,6 @@ from medseal.policy import parse_policy
 from medseal.protect import Action, Envelope, ProtectOptions, protect_message
 from medseal.scan import ScanContext, scan_message
 from medseal_cli.protect_command import protect_bytes
-from strategies import formatted_niss
 
 KEY = bytes(range(32))
 DIRECTORY = parse_directory(

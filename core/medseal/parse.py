@@ -98,10 +98,18 @@ def _raw_headers(message: MimePart, name: str) -> list[str]:
     return [str(v) for k, v in message.raw_items() if k.lower() == name]
 
 
+def _lenient_getaddresses(values: list[str]) -> list[tuple[str, str]]:
+    """``getaddresses`` without the strict mode of newer Pythons, which drops a whole malformed header."""
+    try:
+        return getaddresses(values, strict=False)  # type: ignore[call-arg,unused-ignore]
+    except TypeError:  # Pythons before the strict parameter
+        return getaddresses(values)
+
+
 def _addresses(message: MimePart, *names: str) -> tuple[str, ...]:
     values = [_unsurrogate("".join(v.splitlines())) for name in names for v in _raw_headers(message, name)]
     no_pairs: list[tuple[str, str]] = []
-    pairs = _safe(lambda: getaddresses(values), no_pairs)
+    pairs = _safe(lambda: _lenient_getaddresses(values), no_pairs)
     found: list[str] = []
     for _name, address in pairs:
         local, at, domain = _clean(address).strip().strip("<>").rpartition("@")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from medseal_cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]

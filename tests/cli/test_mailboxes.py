@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+
 from medseal.errors import InputError
 from medseal.parse import parse_message
 from medseal_cli.mailboxes import iter_messages

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from medseal.envelope.opening import open_message
 from medseal_cli.main import main
 

@@ -17,6 +17,7 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from certs import Pki, make_pki
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from medseal.errors import InputError, PolicyError
 from medseal_cli.sendmail import (
     SendmailArgs,

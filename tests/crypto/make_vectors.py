@@ -229,11 +229,12 @@ def generated() -> dict[str, list[dict[str, Any]]]:
 
 def recipes() -> dict[str, list[dict[str, Any]]]:
     """medseal's own constructions, which every backend must reproduce exactly."""
+    from pypdf._encryption import AlgV5
+
     from medseal.crypto.keys import export_key
     from medseal.crypto.passwords import generate_password
     from medseal.crypto.pseudonym import pseudonym
     from medseal.envelope import _pypdf_bridge
-    from pypdf._encryption import AlgV5
 
     _pypdf_bridge.install()
     b = default_backend()

@@ -7,6 +7,7 @@ import sys
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from medseal.crypto import backend as backend_module
 from medseal.crypto.backend import CryptoBackend, DeterministicBackend, default_backend
 from medseal.errors import DecryptionError

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from strategies import niss_numbers
+
 from medseal.crypto.pseudonym import (
     CROCKFORD,
     PSEUDONYM_RE,
@@ -17,7 +19,6 @@ from medseal.crypto.pseudonym import (
     reveal_all,
 )
 from medseal.errors import InputError
-from strategies import niss_numbers
 
 keys = st.binary(min_size=32, max_size=32)
 names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèëçö -", min_size=1, max_size=20).filter(

@@ -72,11 +72,12 @@ def check_backend(backend: CryptoBackend, vectors: dict[str, Any] | None = None)
 
 def check_recipes(backend: CryptoBackend, vectors: dict[str, Any] | None = None) -> int:
     """Assert medseal's constructions on ``backend`` (they reach it through ``get_backend``)."""
+    from pypdf._encryption import AlgV5
+
     from medseal.crypto.keys import export_key, import_key
     from medseal.crypto.passwords import generate_password
     from medseal.crypto.pseudonym import pseudonym
     from medseal.envelope import _pypdf_bridge
-    from pypdf._encryption import AlgV5
 
     v = vectors or load_vectors()
     count = 0

@@ -11,6 +11,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from medseal.detect.birthdates import find_birth_dates
 from medseal.model import Kind, Where
 

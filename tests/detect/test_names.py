@@ -12,6 +12,7 @@ import unicodedata
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from medseal.detect import names as names_module
 from medseal.detect.names import common_first_names, find_names
 from medseal.directory import Directory, Person, parse_directory

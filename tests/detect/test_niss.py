@@ -12,9 +12,6 @@ import re
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from medseal.detect.niss import find_niss
-from medseal.model import Finding, Kind, Where
-from medseal.text import mask_niss
 from stdnum.be import bis, nn, ssn
 from strategies import (
     HTML_FORMATS,
@@ -28,6 +25,10 @@ from strategies import (
     render_niss,
     wrong_checksum_numbers,
 )
+
+from medseal.detect.niss import find_niss
+from medseal.model import Finding, Kind, Where
+from medseal.text import mask_niss
 
 #: Fictitious numbers from python-stdnum's documentation: NN 1985, NN 2017 (2000+ rule), BIS 1998, BIS 2001.
 NN_1985 = "85073003328"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from medseal.detect.recipients import check_recipients, edit_distance_at_most_one, mask_address
 from medseal.directory import parse_directory
 from medseal.model import Finding, Kind, Message, Where

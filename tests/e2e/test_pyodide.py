@@ -33,9 +33,11 @@ RUNNER = Path(__file__).resolve().parent / "pyodide" / "run.mjs"
 PLUGIN = Path(__file__).resolve().parent / "pyodide" / "pyodide_plugin.py"
 ARTIFACTS = REPO / "test-artifacts"
 # What the core's suite needs besides the core: tox's [testenv] deps (read below) and these, minus host-only
-# packages (their test modules are skipped inside Pyodide, see pyodide/pyodide_plugin.py).
-TEST_REQUIREMENTS = ("pytest>=8", "hypothesis>=6.100", "jsonschema")
+# packages (their test modules are skipped inside Pyodide, see pyodide/pyodide_plugin.py), with the pins that
+# keep them pure Python (jsonschema 4.18+ needs the compiled rpds-py; 4.17 knows draft 2020-12 too).
+TEST_REQUIREMENTS = ("pytest>=8", "hypothesis>=6.100")
 HOST_ONLY_REQUIREMENTS = {"aiosmtpd"}
+PURE_PINS = {"jsonschema": "jsonschema>=4.17,<4.18"}
 TESTS_COPY = {"from": str(REPO / "tests"), "to": "/repo/tests", "exclude": ["e2e"]}
 SUITE_TIMEOUT = 900
 
@@ -84,7 +86,7 @@ def _suite_requirements() -> list[str]:
     tox.read(REPO / "tox.ini", encoding="utf-8")
     lines = [line.strip() for line in tox.get("testenv", "deps", fallback="").splitlines()]
     wanted = {Requirement(line).name: line for line in (*TEST_REQUIREMENTS, *lines) if line}
-    return sorted(line for name, line in wanted.items() if name not in HOST_ONLY_REQUIREMENTS)
+    return sorted(PURE_PINS.get(name, line) for name, line in wanted.items() if name not in HOST_ONLY_REQUIREMENTS)
 
 
 @pytest.fixture(scope="module")

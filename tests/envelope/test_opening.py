@@ -9,11 +9,12 @@ from email.message import EmailMessage
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
+
 from medseal.envelope.opening import ENVELOPE_HEADER, Opened, envelope_header, open_message
 from medseal.envelope.pdf import build_message_pdf, encrypt_pdf, seal
 from medseal.errors import DecryptionError, InputError
 from medseal.model import Attachment
-from pypdf import PdfReader
 
 from .pdfs import make_pdf
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
+
 from medseal.crypto.backend import DeterministicBackend, default_backend, use_backend
 from medseal.envelope import _pypdf_bridge
 from medseal.envelope.pdf import (
@@ -29,7 +31,6 @@ from medseal.envelope.pdf import (
 )
 from medseal.errors import DecryptionError
 from medseal.model import Attachment
-from pypdf import PdfReader
 
 from .pdfs import encrypted_pdf, make_pdf, pdftotext, run, signed_pdf, words
 

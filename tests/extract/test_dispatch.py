@@ -10,6 +10,7 @@ import pytest
 from fixtures.documents import make_docx, make_pdf, make_zip
 from hypothesis import given
 from hypothesis import strategies as st
+
 from medseal.errors import UnreadableAttachment
 from medseal.extract import Limits, detect_kind, extension_for, extract_text, is_message
 from medseal.model import Attachment

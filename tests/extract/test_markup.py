@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from medseal.errors import UnreadableAttachment
 from medseal.extract import extract_text
 from medseal.extract.markup import html_to_text, xml_to_text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fixtures.documents import make_docx, make_ods, make_odt, make_xlsx, make_zip, make_zip_bomb
+
 from medseal.errors import UnreadableAttachment
 from medseal.extract import Limits, extract_text
 from medseal.model import Attachment

@@ -12,6 +12,7 @@ import pytest
 from fixtures.documents import make_pdf, make_pdf_content, make_typical_pdf, page_content, text_pages
 from hypothesis import given
 from hypothesis import strategies as st
+
 from medseal.errors import UnreadableAttachment
 from medseal.extract import ENCRYPTED_PDF, Limits, extract_text
 from medseal.extract.pdf import pdf_to_text

@@ -7,6 +7,7 @@ import codecs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from medseal.extract import extract_text
 from medseal.extract.plain import decode_text, looks_like_text
 from medseal.extract.rtf import rtf_to_text

@@ -115,7 +115,7 @@ def _link_exclusive(tmp: Path, path: Path, text: bytes) -> None:
         os.link(tmp, path)  # atomic, and never clobbers a colleague's key
     except FileExistsError:
         raise
-    except OSError:  # a file system without hard links: exclusive create, then write
+    except (OSError, AttributeError):  # no hard links here (file system, or Pyodide): exclusive create, then write
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(text)

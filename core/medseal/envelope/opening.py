@@ -38,7 +38,7 @@ parts called ``attachment-N``); ``body.txt`` and ``body.html`` come back exactly
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email import policy
+from email import errors, policy
 from email.parser import BytesParser
 from typing import Final, Literal
 
@@ -73,6 +73,25 @@ def _damaged_envelope(data: bytes) -> bool:
     return data.startswith(b"%PDF-") and MARKER.encode("ascii") in data and not is_envelope(data)
 
 
+_TRANSFER_DEFECTS = (
+    errors.InvalidBase64PaddingDefect,
+    errors.InvalidBase64CharactersDefect,
+    errors.InvalidBase64LengthDefect,
+)
+
+
+def _cut_in_transit(raw: bytes) -> bool:
+    """True when a part's base64 is damaged: the envelope did not arrive whole."""
+    mail = BytesParser(policy=policy.default).parsebytes(raw)
+    for part in mail.walk():
+        if part.is_multipart():
+            continue
+        part.get_payload(decode=True)  # decoding records the defects
+        if any(isinstance(defect, _TRANSFER_DEFECTS) for defect in part.defects):
+            return True
+    return False
+
+
 def _open_smime(raw: bytes, key_pem: bytes | None, cert_pem: bytes | None) -> Opened:
     if key_pem is None or cert_pem is None:
         raise InputError("this message is S/MIME encrypted: give your private key and your certificate")
@@ -105,6 +124,8 @@ def open_message(
         if marked == PDF_PASSWORD:  # the envelope was stripped on the way
             raise DecryptionError()
         return Opened(message.text_body, message.html_body, parts)
+    if _cut_in_transit(raw_eml):  # a truncated base64 part decodes to something, but not to what was sent
+        raise DecryptionError()
     if password is None:
         raise InputError("this message is protected by a password: give the password you received")
     content = unseal(sealed, password)

@@ -27,7 +27,10 @@ const GLUE_PY = `
 import base64, importlib, io, json
 
 def call(name, *args):
+    """medseal.service.<name> with JSON strings in and out (analyse_json/protect_json are its own bridge)."""
     service = importlib.import_module("medseal.service")
+    if name in ("analyse", "protect"):
+        return getattr(service, f"{name}_json")(*args)
     return json.dumps(getattr(service, name)(*(json.loads(arg) for arg in args)))
 
 def warm_up():

@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from medseal import service
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -26,6 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from medseal import service
 from medseal_outlook.config import LANGUAGES, ConfigError, PracticeFiles, ServerConfig, load_config
 from medseal_outlook.guard import BodyLimit, SafeErrors, SecurityHeaders, TokenAuth
 from medseal_outlook.openapi import build_openapi

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 
 from medseal.errors import InputError
-
 from medseal_outlook.config import DEFAULT_HOST, DEFAULT_PORT, load_config
 
 EXIT_OK, EXIT_USAGE = 0, 2

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medseal.crypto.keys import export_key, generate_key
-
 from medseal_outlook.config import DEFAULT_HOST, DEFAULT_MAX_REQUEST_MB, DEFAULT_PORT
 from medseal_outlook.devcert import make_dev_certificate
 
