@@ -143,25 +143,9 @@ def _b64(data: bytes) -> str:
 def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) -> dict[str, Any]:
     """Describe ``result`` as the changes a front applies to its compose window."""
     original = snapshot.message
-    document: dict[str, Any] = {
-        "version": CONTRACT_VERSION,
-        "verdict": result.verdict.label,
-        "action": result.action.value,
-        "findings": [f.public() for f in result.verdict.findings],
-        "reasons": list(result.reasons),
-        "error": None,
-        "subject": None,
-        "body": None,
-        "to": None,
-        "cc": None,
-        "bcc": None,
-        "removeAttachments": [],
-        "addAttachments": [],
-        "encryption": "none",
-        "password": None,
-        "pseudonyms": list(result.pseudonyms),
-        "headers": {},
-    }
+    document = _unchanged(result.verdict.label, result.action.value, list(result.reasons))
+    document["findings"] = [f.public() for f in result.verdict.findings]
+    document["pseudonyms"] = list(result.pseudonyms)
     if result.action is not Action.APPLY:
         return document
     if len(result.outgoing) != 1:
@@ -198,29 +182,26 @@ def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) ->
     }[outgoing.envelope]
     if outgoing.envelope is Envelope.PDF_PASSWORD:
         document["headers"] = {ENVELOPE_HEADER: "pdf-password; v=1"}
-    if outgoing.password and (include_data or outgoing.password_source != "generated"):
+    if outgoing.password:
+        # a preview (analyse) never shows a generated password: the real send generates its own
+        shown = include_data or outgoing.password_source != "generated"
         document["password"] = {
-            "value": outgoing.password if include_data else None,
-            "source": outgoing.password_source,
-            "recipients": list(sent.recipients),
-        }
-    elif outgoing.password:
-        document["password"] = {
-            "value": None,
+            "value": outgoing.password if shown else None,
             "source": outgoing.password_source,
             "recipients": list(sent.recipients),
         }
     return document
 
 
-def _failure(language: str, detail: str) -> dict[str, Any]:
+def _unchanged(verdict: str, action: str, reasons: list[str]) -> dict[str, Any]:
+    """A change set that changes nothing (every field of the schema present)."""
     return {
         "version": CONTRACT_VERSION,
-        "verdict": "block",
-        "action": "block",
+        "verdict": verdict,
+        "action": action,
         "findings": [],
-        "reasons": [t("reason.core_failed", language, detail=detail)],
-        "error": t("reason.core_failed", language, detail=detail),
+        "reasons": reasons,
+        "error": None,
         "subject": None,
         "body": None,
         "to": None,
@@ -233,6 +214,11 @@ def _failure(language: str, detail: str) -> dict[str, Any]:
         "pseudonyms": [],
         "headers": {},
     }
+
+
+def _failure(language: str, detail: str) -> dict[str, Any]:
+    reason = t("reason.core_failed", language, detail=detail)
+    return {**_unchanged("block", "block", [reason]), "error": reason}
 
 
 def _run(snapshot_doc: Mapping[str, Any], settings: Mapping[str, Any], include_data: bool) -> dict[str, Any]:
