@@ -68,6 +68,7 @@ class Message:
     html_body: str | None = None
     attachments: tuple[Attachment, ...] = ()
     sender: str = ""
+    sender_name: str = ""  # the From display name: the writer, not a patient
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     bcc: tuple[str, ...] = ()

@@ -106,6 +106,13 @@ def _lenient_getaddresses(values: list[str]) -> list[tuple[str, str]]:
         return getaddresses(values)
 
 
+def _display_name(message: MimePart) -> str:
+    """The From header's display name (``Dr. A. Martin``), decoded; empty when there is none."""
+    values = [_unsurrogate("".join(v.splitlines())) for v in _raw_headers(message, "from")]
+    pairs = _safe(lambda: _lenient_getaddresses(values[:1]), [])
+    return _header_text(pairs[0][0]).strip() if pairs else ""
+
+
 def _addresses(message: MimePart, *names: str) -> tuple[str, ...]:
     values = [_unsurrogate("".join(v.splitlines())) for name in names for v in _raw_headers(message, name)]
     no_pairs: list[tuple[str, str]] = []
@@ -265,6 +272,7 @@ def _build(message: MimePart) -> Message:
         html_body="\n".join(htmls) if htmls else None,
         attachments=tuple(attachments),
         sender=senders[0] if senders else "",
+        sender_name=_display_name(message),
         to=_addresses(message, "to"),
         cc=_addresses(message, "cc"),
         bcc=_addresses(message, "bcc"),

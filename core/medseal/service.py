@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from email.utils import parseaddr
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -91,13 +92,14 @@ def parse_snapshot(document: Mapping[str, Any]) -> Snapshot:
             raise SnapshotError(f"attachments[{index}].contentType must be a string")
         attachments.append(Attachment(name, content_type, content))
         ids.append(str(item.get("id", index)))
-    sender = _optional_text(document.get("from", ""), "from") or ""
+    sender_name, sender = parseaddr(_optional_text(document.get("from", ""), "from") or "")
     message = Message(
         subject=subject,
         text_body=_optional_text(body.get("text"), "body.text"),
         html_body=_optional_text(body.get("html"), "body.html"),
         attachments=tuple(attachments),
         sender=sender.strip(),
+        sender_name=sender_name.strip(),
         to=_strings(document.get("to"), "to"),
         cc=_strings(document.get("cc"), "cc"),
         bcc=_strings(document.get("bcc"), "bcc"),
