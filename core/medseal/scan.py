@@ -31,10 +31,13 @@ class ScanContext:
     limits: Limits = field(default_factory=Limits)
 
 
-def scan_text(text: str, where: Where, context: ScanContext, part: int | None = None) -> list[Finding]:
-    """Every identifier in one piece of text, in order of position."""
+def scan_text(
+    text: str, where: Where, context: ScanContext, part: int | None = None, writer: str = ""
+) -> list[Finding]:
+    """Every identifier in one piece of text, in order of position; ``writer`` (the sender's display name)
+    is not a patient."""
     findings = find_niss(text, where, part)
-    findings += find_names(text, where, context.directory, part)
+    findings += find_names(text, where, context.directory, part, ignore_names=(writer,) if writer else ())
     findings += find_birth_dates(text, where, part)
     return sorted(findings, key=lambda f: f.span or (0, 0))
 
@@ -108,10 +111,11 @@ def _relocate(finding: Finding, index: int) -> Finding:
 
 
 def _content_findings(message: Message, context: ScanContext, depth: int = 0) -> list[Finding]:
-    findings = scan_text(message.subject, Where.SUBJECT, context)
-    body = scan_text(message.text_body or "", Where.BODY, context)
+    writer = message.sender_name
+    findings = scan_text(message.subject, Where.SUBJECT, context, writer=writer)
+    body = scan_text(message.text_body or "", Where.BODY, context, writer=writer)
     if message.html_body:
-        html = scan_text(html_to_text(message.html_body), Where.BODY, context)
+        html = scan_text(html_to_text(message.html_body), Where.BODY, context, writer=writer)
         # numbers hidden in markup (comments, attributes) travel too
         html += _html_extras(html, find_niss(message.html_body, Where.BODY))
         body += _html_extras(body, html) if message.text_body else html
