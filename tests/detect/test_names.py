@@ -425,3 +425,121 @@ def test_never_raises_on_name_like_text(text: str, where: Where) -> None:
     for finding in find_names(text, where, DIRECTORY):
         assert finding.span is not None
         assert text[finding.span[0] : finding.span[1]] == finding.clear
+
+
+# --- the writer: the sender's own name, professional signatures, ``-- `` ------------------------------------
+# (ignore_names, text, expected clear texts): the writer is never reported, the patient still is.
+WRITER = [
+    (
+        ("Sander Gobert",),
+        "Bonjour,\nVoici les résultats de Sophie Lambert.\nBien à vous,\nSander Gobert",
+        ["Sophie Lambert"],
+    ),
+    (("Gobert, Sander (Huisarts)",), "Beste,\nUitslag van Jan Wouters.\nGroeten,\nSANDER GOBERT", ["Jan Wouters"]),
+    (("Dr. A. Martin",), "Dear colleague,\nEmily Evans is doing well.\nKind regards,\nAnne Martin", ["Emily Evans"]),
+    (("Dr. A. Martin",), "Results for Emily Evans, A. Martin", ["Emily Evans"]),
+    (("Sander Gobert",), "Befund von Anna Schröder. Rückfragen an Herrn Gobert.", ["Anna Schröder"]),
+    (("sander gobert",), "Patiënt: Koen Claes\n\nsander gobert", ["Koen Claes"]),
+    (("Dr Marie Van den Berghe",), "Vu Luc Dewinter.\nMarie Van den Berghe", ["Luc Dewinter"]),
+    (("Hélène Lefèvre",), "Merci pour Julie Dumont.\nHELENE LEFEVRE", ["Julie Dumont"]),
+    # the writer's first name alone is not the writer: another person with it is still reported
+    (("Sander Gobert",), "Verslag van Sander Janssens", ["Sander Janssens"]),
+    (("",), "Verslag van Sander Janssens", ["Sander Janssens"]),
+]
+
+
+@pytest.mark.parametrize(("ignore", "text", "clears"), WRITER, ids=[f"writer-{i}" for i in range(len(WRITER))])
+def test_the_writer_is_not_a_patient(ignore: tuple[str, ...], text: str, clears: list[str]) -> None:
+    assert [f.clear for f in find_names(text, Where.BODY, ignore_names=ignore)] == clears
+
+
+# A name followed (same or next line) by a profession or a practice is a signature, not a patient.
+SIGNATURES = [
+    ("Voici les résultats de Sophie Lambert.\nCordialement,\nSander Gobert\nMédecin généraliste", ["Sophie Lambert"]),
+    ("Voici les résultats de Sophie Lambert.\nSander Gobert, médecin généraliste agréé", ["Sophie Lambert"]),
+    ("Merci pour Julie Dumont.\nNicolas Renard - kinésithérapeute", ["Julie Dumont"]),
+    ("Merci pour Julie Dumont.\nClaire Masson\nInfirmière à domicile", ["Julie Dumont"]),
+    ("Merci pour Julie Dumont.\nClaire Masson\nSecrétaire médicale\nCabinet du Parc", ["Julie Dumont"]),
+    ("Uitslag van Jan Wouters.\nMet collegiale groeten,\nSander Gobert\nHuisarts", ["Jan Wouters"]),
+    ("Uitslag van Jan Wouters.\nSander Gobert, huisarts te Gent", ["Jan Wouters"]),
+    ("Uitslag van Jan Wouters.\nLien Maes\nPsycholoog", ["Jan Wouters"]),
+    ("Uitslag van Jan Wouters.\nEls Peeters (verpleegkundige)", ["Jan Wouters"]),
+    ("Uitslag van Jan Wouters.\nBart Aerts\nKinesitherapeut\nGroepspraktijk De Linde", ["Jan Wouters"]),
+    ("Befund von Anna Schröder.\nMit freundlichen Grüßen\nKlaus Becker\nAllgemeinarzt", ["Anna Schröder"]),
+    ("Befund von Anna Schröder.\nKlaus Becker, Facharzt für Innere Medizin", ["Anna Schröder"]),
+    ("Befund von Anna Schröder.\nPetra Weber\nHausärztin", ["Anna Schröder"]),
+    ("Befund von Anna Schröder.\nMonika Krings\nPhysiotherapeutin", ["Anna Schröder"]),
+    ("Results for Emily Evans.\nJack Smith, GP", ["Emily Evans"]),
+    ("Results for Emily Evans.\n\nKind regards,\n\nJack Smith\n\nGeneral practitioner", ["Emily Evans"]),  # from HTML
+    ("Results for Emily Evans.\nJack Smith MD", ["Emily Evans"]),
+    ("Results for Emily Evans.\nBest wishes,\nJack Smith\nGeneral Practitioner", ["Emily Evans"]),
+    # a patient label wins over what follows; a profession used as a field label is not a signature
+    ("Patient: Marie Dupuis\nHuisarts: Dr Gobert", ["Marie Dupuis"]),
+    ("Patiënt: Jan Wouters\nArts: Dr Gobert", ["Jan Wouters"]),
+    ("Vu Marie Dupuis ce matin.\nArts : Dr Gobert", ["Marie Dupuis"]),
+]
+
+
+@pytest.mark.parametrize(("text", "clears"), SIGNATURES, ids=[f"signature-{i}" for i in range(len(SIGNATURES))])
+def test_a_name_followed_by_a_profession_is_a_signature(text: str, clears: list[str]) -> None:
+    assert [f.clear for f in find_names(text, Where.BODY)] == clears
+
+
+DELIMITED = [
+    ("Uitslag van Jan Wouters.\n-- \nSander Gobert\nDe Linde, Gent", ["Jan Wouters"]),
+    ("Résultats de Sophie Lambert.\r\n--\r\nSander Gobert\r\nTél. 02 123 45 67", ["Sophie Lambert"]),
+    # the signature ends where a quoted message starts
+    ("Merci.\n-- \nSander Gobert\n\n> Voici Julie Dumont.", ["Julie Dumont"]),
+    ("Merci.\n-- \nSander Gobert\n\nLe 3 mars, Anne Martin a écrit :\nVoici Julie Dumont.", ["Julie Dumont"]),
+    # ``--`` inside a line is no delimiter
+    ("Sophie Lambert -- Julie Dumont", ["Sophie Lambert", "Julie Dumont"]),
+]
+
+
+@pytest.mark.parametrize(("text", "clears"), DELIMITED, ids=[f"delimited-{i}" for i in range(len(DELIMITED))])
+def test_heuristics_are_off_in_a_signature_after_the_delimiter(text: str, clears: list[str]) -> None:
+    assert [f.clear for f in find_names(text, Where.BODY)] == clears
+
+
+def test_directory_patients_are_reported_in_signatures_and_as_the_writer() -> None:
+    directory = parse_directory("last_name,first_name\nGobert,Sander\nDupont,Marie\n")
+    signed = "Merci.\nSander Gobert\nHuisarts"
+    assert [f.clear for f in find_names(signed, Where.BODY, directory, ignore_names=("Sander Gobert",))] == [
+        "Sander Gobert"
+    ]
+    after = "Merci.\n-- \nMarie Dupont\n"
+    assert [f.clear for f in find_names(after, Where.BODY, directory)] == ["Marie Dupont"]
+
+
+def test_the_writer_is_ignored_in_file_names_and_subjects_too() -> None:
+    assert find_names("gobert_sander.pdf", Where.ATTACHMENT_NAME, ignore_names=("Sander Gobert",)) == []
+    assert [f.clear for f in find_names("gobert_sander.pdf", Where.ATTACHMENT_NAME)] == ["gobert_sander"]
+    assert find_names("Afwezigheid Sander Gobert", Where.SUBJECT, ignore_names=("Gobert, Sander",)) == []
+
+
+# --- the anchored scan finds what a scan of the whole text finds ---------------------------------------------
+def test_mentions_far_apart_and_in_every_spelling_are_all_found() -> None:
+    filler = "le patient va bien, rien à signaler. " * 40
+    text = f"Vu Marie Dupont.{filler}Madame dupont rappelle.{filler}DUPONT Marie : bilan.{filler}Dupont M."
+    clears = [f.clear for f in find_names(text, Where.BODY, DIRECTORY)]
+    assert clears == ["Marie Dupont", "dupont", "DUPONT Marie", "Dupont M."]
+
+
+def test_sharp_s_written_either_way_in_a_text_holding_a_sharp_s() -> None:
+    text = "Straßenbahn. Laborwerte Lena Grossmann, dann Lena GROSSMANN und Großmann L."
+    clears = [f.clear for f in find_names(text, Where.BODY, DIRECTORY)]
+    assert clears == ["Lena Grossmann", "Lena GROSSMANN", "Großmann L."]
+
+
+def test_names_outside_latin_1_and_hospital_names_with_first_names() -> None:
+    text = "Œdème. Vu Ayşe Yılmaz à l’AZ Sint-Jan Brugge et à Saint-Luc ; Jean-Pierre Van den Berghe aussi."
+    assert [f.clear for f in find_names(text, Where.BODY, DIRECTORY)] == [
+        "Ayşe Yılmaz",
+        "Jean-Pierre Van den Berghe",
+    ]
+    assert [f.clear for f in find_names(text, Where.BODY)] == ["Ayşe Yılmaz", "Jean-Pierre Van den Berghe"]
+
+
+def test_a_relative_of_the_writer_is_still_reported() -> None:
+    found = find_names("Vu Sophie Gobert ce matin. S. Gobert", Where.BODY, ignore_names=("Sander Gobert",))
+    assert [f.clear for f in found] == ["Sophie Gobert"]

@@ -23,6 +23,18 @@ Two sources of evidence, combined:
   in Belgium, ``medseal/data/first_names.txt``) followed by a capitalised surname, or an upper-case surname
   followed by a first name. Common words, weekdays and months never count as surnames; a name after a
   street or institution word (``rue``, ``Sint``, ``Hôpital``...) is a place.
+
+  **The writer is no patient**: the heuristics never report the sender's own name (``ignore_names``, the
+  From display name: whole, surname alone or with an initial), a name followed on the same or the next line
+  by a profession or a practice (``Sander Gobert`` / ``Huisarts``, ``Jack Smith, GP``), nor anything in a
+  signature after a ``-- `` line (up to a quoted message). Directory patients are reported wherever they are.
+
+**Speed.** Most text is lower-case prose, so the text is split once, at C speed, into its words
+(``_Prepared.words``) and only the words that can matter are looked at: the directory's surnames (the trie
+pattern runs only in windows around them), common first names written with a capital, courtesy titles, and
+colons (``Patient:``). Runs of capitalised words are then looked for only in the stretch around such a word
+(a run never crosses a line break, digit or ``.:;()``), and what a run holds is worked out once per distinct
+run. The results are those of a scan of the whole text.
 """
 
 from __future__ import annotations
@@ -31,9 +43,10 @@ import bisect
 import dataclasses
 import functools
 import importlib.resources
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from medseal.directory import Directory
@@ -62,7 +75,6 @@ _RANGES = (range(0x41, 0x5B), range(0x61, 0x7B), range(0xC0, 0x250), range(0x1E0
 _UPPER = "".join(chr(c) for r in _RANGES for c in r if chr(c).isalpha() and chr(c).isupper())
 _LOWER = "".join(chr(c) for r in _RANGES for c in r if chr(c).isalpha() and not chr(c).isupper())
 _LETTERS = re.compile(r"[^\W\d_]+")
-_COMBINING = re.compile("[\u0300-\u036f]")
 _H = r"[ \t\u00a0\u202f]"
 
 # Patterns below run on the folded text, where digits and ``_`` are ``#`` (in a file name ``_`` and ``.``
@@ -299,31 +311,79 @@ def _tokens_rx(tokens: tuple[str, ...]) -> str:
 
 
 def _key(last: str, first: str) -> str:
-    return f"name:{' '.join(fold(last).split())}|{' '.join(fold(first).split())}"
+    return f"name:{' '.join(_fold_word(last).split())}|{' '.join(_fold_word(first).split())}"
 
 
-@dataclass(frozen=True)
+# \w bytes of the folded text kept, everything else a space: ``split()`` then gives its words.
+_WORD_TABLE = bytes(b if re.match(r"\w", chr(b)) and chr(b) != "?" else 0x20 for b in range(256))
+# Characters that never occur in a run of capitalised words (line breaks, digits, ``.:;()``...) become
+# ``\n``: a run never crosses one, so runs can be looked for between two of them.
+_BARRIER_TABLE = bytes(0x20 if chr(b).isalpha() or chr(b) in "?'- \t\u00a0," else 0x0A for b in range(256))
+
+
+@dataclass
 class _Prepared:
     """The NFC text and its folded twin (same length). When composing accents shortened the text, ``breaks``
     (positions in ``norm`` right after a composed character) and ``shifts`` (characters removed up to
-    there) lead back to the original offsets."""
+    there) lead back to the original offsets. ``words`` is `` `` + the folded text's words separated by
+    spaces + `` `` (Latin-1 bytes, same offsets plus one; other letters are spaces)."""
 
     norm: str
     folded: str
     breaks: tuple[int, ...] = ()
     shifts: tuple[int, ...] = ()
+    words: bytes | bytearray = b""
+    _barriers: bytes | None = None
 
     def original(self, pos: int) -> int:
         i = bisect.bisect_right(self.breaks, pos)
         return pos + (self.shifts[i - 1] if i else 0)
 
+    def occurrences(self, word: bytes) -> Iterator[int]:
+        """Where the folded text holds the whole word ``word``."""
+        needle = b" " + word + b" "
+        i = self.words.find(needle)
+        while i >= 0:
+            yield i
+            i = self.words.find(needle, i + len(word) + 1)
+
+    def segment(self, pos: int) -> tuple[int, int]:
+        """The stretch around ``pos`` between two characters no run of capitalised words can hold."""
+        if self._barriers is None:
+            self._barriers = self.folded.encode("latin-1", "replace").translate(_BARRIER_TABLE)
+        end = self._barriers.find(b"\n", pos)
+        return self._barriers.rfind(b"\n", 0, pos) + 1, len(self.norm) if end < 0 else end
+
 
 _CLUSTER = re.compile("[^\u0300-\u036f][\u0300-\u036f]+")
 
 
+def _prepared(
+    norm: str, filename: bool, breaks: tuple[int, ...] = (), shifts: tuple[int, ...] = ()
+) -> tuple[_Prepared, bool]:
+    """The prepared text, and whether it is all Latin-1 (folded at C speed, a chunk at a time)."""
+    table = _byte_table(filename)
+    folded: list[str] = []
+    words = bytearray(b" ")  # grown in place: no second copy of a large text
+    latin = True
+    for i in range(0, len(norm), _CHUNK):
+        chunk = norm[i : i + _CHUNK]
+        try:
+            encoded = chunk.encode("latin-1").translate(table)
+            folded.append(encoded.decode("latin-1"))
+        except UnicodeEncodeError:
+            latin = False
+            folded.append(_fold_text(chunk, filename))
+            encoded = folded[-1].encode("latin-1", "replace")
+        words += encoded.translate(_WORD_TABLE)
+    words += b" "
+    return _Prepared(norm, "".join(folded), breaks, shifts, words), latin
+
+
 def _prepare(text: str, filename: bool) -> _Prepared:
-    if not _COMBINING.search(text):
-        return _Prepared(text, _fold_text(text, filename))
+    prep, latin = _prepared(text, filename)
+    if latin or unicodedata.is_normalized("NFC", text):  # Latin-1 text is composed
+        return prep
     # Decomposed accents (file names from macOS...): compose them, remembering how offsets moved.
     pieces: list[str] = []
     breaks: list[int] = []
@@ -340,8 +400,30 @@ def _prepare(text: str, filename: bool) -> _Prepared:
         shifts.append(removed)
         last = cluster.end()
     pieces.append(text[last:])
-    norm = "".join(pieces)
-    return _Prepared(norm, _fold_text(norm, filename), tuple(breaks), tuple(shifts))
+    return _prepared("".join(pieces), filename, tuple(breaks), tuple(shifts))[0]
+
+
+def _hits(prep: _Prepared, vocabulary: frozenset[bytes]) -> set[bytes]:
+    """The words of ``vocabulary`` in the text (``ß`` read as ``ss`` too), a chunk at a time."""
+    words, hits = prep.words, set[bytes]()
+    start = 0
+    while start < len(words):
+        end = words.find(b" ", start + _CHUNK)
+        end = len(words) if end < 0 else end
+        chunk = bytes(words[start:end])
+        hits |= vocabulary.intersection(chunk.split())
+        if b"\xdf" in chunk:
+            hits |= vocabulary.intersection(chunk.replace(b"\xdf", b"ss").split())
+        start = end
+    return hits
+
+
+def _byte_words(word: str) -> set[bytes]:
+    """The pieces ``word`` (folded) leaves in ``_Prepared.words``, with and without the extra folding."""
+    out: set[bytes] = set()
+    for variant in (word, word.translate(_EXTRA_FOLD)):
+        out.update(variant.encode("latin-1", "replace").translate(_WORD_TABLE).split())
+    return out
 
 
 # --- what comes before a name ------------------------------------------------------------------------------
@@ -360,24 +442,30 @@ def _lookback(folded: str, pos: int) -> str | None:
         tail = tail[:-1]
     if not tail or not tail[-1].isalpha():
         return None
+    if not colon:  # only the last word counts
+        k = len(tail) - 1
+        while k and tail[k - 1].isalpha():
+            k -= 1
+        if k and tail[k - 1].isalnum():
+            return None
+        return _last_word_context(tail[k:], dot)
     words: list[str] = []
     for word in reversed(_TAIL_SPLIT.split(tail)[-4:]):
         if not word.isalpha():
             break
         words.insert(0, word)
-    if not words:
-        return None
-    if colon:
-        for k in range(len(words), 0, -1):
-            phrase = " ".join(words[-k:])
-            if phrase in _PATIENT_LABELS:
-                return "label"
-            if phrase in _NAME_FIELDS:
-                return "namefield"
-            if phrase in _GENERIC_FIELDS:
-                return "field"
-        return None
-    last = words[-1]
+    for k in range(len(words), 0, -1):
+        phrase = " ".join(words[-k:])
+        if phrase in _PATIENT_LABELS:
+            return "label"
+        if phrase in _NAME_FIELDS:
+            return "namefield"
+        if phrase in _GENERIC_FIELDS:
+            return "field"
+    return None
+
+
+def _last_word_context(last: str, dot: bool) -> str | None:
     if last in _DOCTOR_WORDS:
         return "doctor"
     if last in _TITLE_WORDS or (dot and last in _DOTTED_TITLES):
@@ -404,6 +492,31 @@ class _Patient:
     last: tuple[str, ...]
     patient_key: str
     surname_key: str  # ``name:<folded last>|``, for a mention that fits several patients
+    first_tail: str = ""  # the first name's last word, ``ß`` written ``ss``
+    first_letter: str = ""  # the first name's first letter, ``ß`` written ``s``
+
+
+@dataclass(frozen=True)
+class _Group:
+    """The patients sharing a surname, by their first name's first letter and last word."""
+
+    by_letter: dict[str, tuple[int, ...]]
+    by_tail: dict[str, tuple[int, ...]]
+    tail_sizes: tuple[int, ...]
+
+    @classmethod
+    def of(cls, patients: tuple[_Patient, ...]) -> _Group:
+        by_letter: dict[str, list[int]] = {}
+        by_tail: dict[str, list[int]] = {}
+        for i, patient in enumerate(patients):
+            if patient.first:
+                by_letter.setdefault(patient.first_letter, []).append(i)
+                by_tail.setdefault(patient.first_tail, []).append(i)
+        return cls(
+            {k: tuple(v) for k, v in by_letter.items()},
+            {k: tuple(v) for k, v in by_tail.items()},
+            tuple(sorted({len(t) for t in by_tail})),
+        )
 
 
 @dataclass(frozen=True)
@@ -411,6 +524,11 @@ class _Index:
     pattern: re.Pattern[str] | None
     patients: dict[str, tuple[_Patient, ...]]  # concatenated folded surname -> patients
     professionals: frozenset[str]  # concatenated folded surnames of professionals
+    keys: frozenset[bytes] = frozenset()  # a word every mention of a surname holds (see ``_surname_keys``)
+    vocabulary: frozenset[bytes] = frozenset()  # ``keys`` and the heuristics' anchor words
+    longest: int = 0  # the longest text a surname can match
+    everywhere: bool = False  # some surname has no key: scan the whole text
+    groups: dict[str, _Group] = dataclasses.field(default_factory=dict)  # as ``patients``
 
 
 _MAX_NAME = 80
@@ -442,6 +560,15 @@ def _trie_rx(names: Iterable[tuple[str, ...]]) -> str:
     return emit(root)
 
 
+def _surname_keys(tokens: tuple[str, ...]) -> set[bytes]:
+    """The words that end a mention of a surname: its last token with the tokens written together before it
+    (``berghe``, ``denberghe``, ``vandenberghe``; ``ß`` as ``ss``), as Latin-1 pieces."""
+    out: set[bytes] = set()
+    for k in range(len(tokens)):
+        out.update(_byte_words("".join(tokens[k:]).replace("ß", "ss")))
+    return out
+
+
 def _build_index(directory: Directory) -> _Index:
     patients: dict[str, list[_Patient]] = {}
     professionals: set[str] = set()
@@ -455,11 +582,31 @@ def _build_index(directory: Directory) -> _Index:
                 professionals.add("".join(last))
                 continue
             first = _name_tokens(person.first_name)[:4]
-            patient = _Patient(first, last, person.patient_key, _key(person.last_name, ""))
+            tail = first[-1].replace("ß", "ss") if first else ""
+            letter = first[0][0].replace("ß", "s") if first else ""
+            patient = _Patient(first, last, person.patient_key, _key(person.last_name, ""), tail, letter)
             patients.setdefault("".join(last), []).append(patient)
     names = {p.last for group in patients.values() for p in group}
     pattern = re.compile(rf"\b{_trie_rx(names)}\b") if names else None
-    return _Index(pattern, {k: tuple(v) for k, v in patients.items()}, frozenset(professionals))
+    keys: set[bytes] = set()
+    everywhere = False
+    for tokens in names:
+        found = _surname_keys(tokens)
+        everywhere = everywhere or not found
+        keys |= found
+    longest = max((2 * sum(map(len, t)) + 3 * len(t) for t in names), default=0)
+    first_words, title_words = _anchor_words()
+    groups = {k: tuple(v) for k, v in patients.items()}
+    return _Index(
+        pattern,
+        groups,
+        frozenset(professionals),
+        frozenset(keys),
+        frozenset(keys) | first_words | title_words,
+        longest,
+        everywhere,
+        {k: _Group.of(v) for k, v in groups.items()},
+    )
 
 
 def _index(directory: Directory) -> _Index:
@@ -558,20 +705,93 @@ def _doctor_before(prep: _Prepared, start: int) -> bool:
     return any(w in _DOCTOR_WORDS for w in words) or _lookback(prep.folded, match.start()) == "doctor"
 
 
-def _directory_candidates(prep: _Prepared, index: _Index, filename: bool) -> Iterator[_Candidate]:
-    if index.pattern is None:
+def _directory_matches(prep: _Prepared, index: _Index, hits: Iterable[bytes]) -> Iterator[re.Match[str]]:
+    """The pattern's matches, looked for only around the words that end a surname (the whole text when
+    one of the words might be written with ``ß``)."""
+    pattern = index.pattern
+    if pattern is None:
         return
-    for match in index.pattern.finditer(prep.folded):
+    if index.everywhere:
+        yield from pattern.finditer(prep.folded)
+        return
+    sharp = b"\xdf" in prep.words
+    positions = sorted(
+        p for key in hits for word in (_sharp_s_spellings(key) if sharp else (key,)) for p in prep.occurrences(word)
+    )
+    folded, size, reach = prep.folded, len(prep.folded), index.longest
+    i = 0
+    while i < len(positions):
+        start = max(0, positions[i] - reach)
+        end = positions[i] + reach
+        i += 1
+        while i < len(positions) and positions[i] - reach <= end:
+            end = positions[i] + reach
+            i += 1
+        # End the window on a space, so that ``\b`` sees what it would see in the whole text.
+        end = folded.find(" ", min(end, size))
+        yield from pattern.finditer(folded, start, size if end < 0 else end)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sharp_s_spellings(key: bytes) -> tuple[bytes, ...]:
+    """Every way of writing ``key`` with ``ß`` for some of its ``ss``."""
+    at = key.find(b"ss")
+    if at < 0:
+        return (key,)
+    rest = _sharp_s_spellings(key[at + 1 :])
+    sharp = _sharp_s_spellings(key[at + 2 :])
+    return tuple(key[: at + 1] + r for r in rest) + tuple(key[:at] + b"\xdf" + r for r in sharp)
+
+
+def _neighbours(prep: _Prepared, start: int, end: int, filename: bool) -> tuple[str, str, str]:
+    """Cheap necessary conditions for ``_patient_form``: the word before the surname (``ß`` as ``ss``), the
+    first letter after it, and the letters followed by a dot just before it (initials)."""
+    folded = prep.folded
+    i = start
+    while i > 0 and (folded[i - 1].isspace() or folded[i - 1] == "-"):
+        i -= 1
+    j = prep.words.rfind(b" ", 0, i + 1)  # the word's start in ``folded`` (``words`` is one longer)
+    while j > 0 and folded[j - 1].isalnum():  # a letter outside Latin-1
+        j -= 1
+    k = end
+    while k < len(folded) and (folded[k].isspace() or folded[k] in ",-"):
+        k += 1
+    after = folded[k] if k < len(folded) else ""
+    dotted = ""
+    if not filename and folded.find(".", max(0, start - 11), start) >= 0:
+        tail = folded[max(0, start - 12) : start]
+        dotted = "".join(c for c, d in itertools.pairwise(tail) if d == ".")
+    return folded[j:i].replace("ß", "ss"), after.replace("ß", "s"), dotted.replace("ß", "s")
+
+
+def _possible(patients: tuple[_Patient, ...], group: _Group, before: str, after: str, dotted: str) -> list[_Patient]:
+    """The patients (in their order) whose name might be written around the surname: the others' forms
+    cannot match (see ``_neighbours``)."""
+    found: set[int] = set(group.by_letter.get(after, ()))
+    for letter in dotted:
+        found.update(group.by_letter.get(letter, ()))
+    for size in group.tail_sizes:
+        if size <= len(before):
+            found.update(group.by_tail.get(before[len(before) - size :], ()))
+    return [patients[i] for i in sorted(found)]
+
+
+def _directory_candidates(
+    prep: _Prepared, index: _Index, filename: bool, hits: Iterable[bytes]
+) -> Iterator[_Candidate]:
+    for match in _directory_matches(prep, index, hits):
         start, end = match.span()
-        group = index.patients.get("".join(_name_tokens(match.group())))
+        surname = "".join(_name_tokens(match.group()))
+        group = index.patients.get(surname)
         if not group:
             continue
         context = _lookback(prep.folded, start)
         if context == "doctor":
             continue
+        before, after, dotted = _neighbours(prep, start, end, filename)
         forms: list[tuple[_Form, _Patient]] = []
         doctor = False
-        for patient in group:
+        for patient in _possible(group, index.groups[surname], before, after, dotted):
             form = _patient_form(prep, start, end, patient, filename)
             if isinstance(form, tuple):
                 forms.append((form, patient))
@@ -600,6 +820,7 @@ def _directory_candidates(prep: _Prepared, index: _Index, filename: bool) -> Ite
 # --- heuristics --------------------------------------------------------------------------------------------
 _TITLE, _DOC, _PLACE, _FIRST, _COMMON, _OTHER = "title", "doctor", "place", "first", "common", "other"
 _NAMED_CONTEXTS = ("title", "label", "namefield", "field")
+_LABELLED = "patient label followed by a name"
 
 # A capitalised word (``Dupont``, ``DUPONT``, ``McLean``, ``D'Hondt``, ``Jean-Pierre``), never a word's tail.
 _WORD = (
@@ -767,7 +988,7 @@ def _analyse(units: list[_Unit], context: str | None, filename: bool) -> Iterato
                 confidence = _H_TITLE_FIRST_ONLY if only_first else _H_TITLE
                 yield _emit(named, confidence, "courtesy title followed by a capitalised name")
             elif context == "label":
-                yield _emit(named, _H_LABEL, "patient label followed by a name")
+                yield _emit(named, _H_LABEL, _LABELLED)
             elif context == "namefield" or any(u.cls == _FIRST or u.allcaps for u in named):
                 yield _emit(named, _H_FIELD, "name field followed by a capitalised name")
         elif context not in (_DOC, _PLACE):
@@ -806,41 +1027,172 @@ def _pairs(seq: list[_Unit], filename: bool) -> Iterator[_Candidate]:
         k = m
 
 
-def _run_candidates(prep: _Prepared, start: int, text: str, context: str | None) -> Iterator[_Candidate]:
-    """Candidates in one run of capitalised words starting at ``start``."""
-    norm = prep.norm
+_Relative = tuple[int, int, float, str, str]  # a candidate's start, end, confidence, detail, key in a run
+
+
+@functools.lru_cache(maxsize=16384)
+def _run_units(prefix: str, text: str) -> tuple[int, tuple[_Unit, ...]]:
+    """The units of a run of capitalised words (offsets from its start) and how many characters of
+    ``prefix`` (``d'``, ``l'``) it takes; no units when none can be part of a name. Runs repeat (names,
+    hospitals, greetings), so this is kept."""
     tokens: list[tuple[int, int, str, bool]] = []
     comma = False
     for token in _RUN_TOKEN.finditer(text):
         if token.group() == ",":
             comma = True
             continue
-        tokens.append((start + token.start(), start + token.end(), token.group(), comma))
+        tokens.append((token.start(), token.end(), token.group(), comma))
         comma = False
-    if (
+    shift = 0
+    if prefix and _classify(tokens[0][2]) != _FIRST:
+        shift = len(prefix)  # ``chez d'Hondt``: the particle belongs to the name
+        tokens = [(0, shift + tokens[0][1], prefix + tokens[0][2], False)] + [
+            (s + shift, e + shift, w, c) for s, e, w, c in tokens[1:]
+        ]
+    units = _units(tokens, False)
+    if not any(u.cls in (_FIRST, _OTHER) for u in units):
+        return shift, ()
+    return shift, tuple(units)
+
+
+@functools.lru_cache(maxsize=16384)
+def _run_analysis(prefix: str, text: str, context: str | None) -> tuple[_Relative, ...]:
+    units = list(_run_units(prefix, text)[1])
+    return tuple((c.start, c.end, c.confidence, c.detail, c.patient_key) for c in _analyse(units, context, False))
+
+
+def _run_candidates(prep: _Prepared, start: int, text: str, context: str | None) -> Iterator[_Candidate]:
+    """Candidates in one run of capitalised words starting at ``start``."""
+    norm = prep.norm
+    elided = (
         start >= 2
         and norm[start - 2] in "dl"
         and norm[start - 1] in "'’"
         and (start < 3 or not norm[start - 3].isalpha())
-        and _classify(tokens[0][2]) != _FIRST
-    ):
-        start -= 2  # ``chez d'Hondt``: the particle belongs to the name
-        tokens[0] = (start, tokens[0][1], norm[start : tokens[0][1]], False)
-    units = _units(tokens, False)
-    if not any(u.cls in (_FIRST, _OTHER) for u in units):
+    )
+    prefix = norm[start - 2 : start] if elided else ""
+    shift, units = _run_units(prefix, text)
+    if not units:
         return
+    start -= shift
     if context is None:
         context = _lookback(prep.folded, start)
-    yield from _analyse(units, context, False)
+    for rel_start, rel_end, confidence, detail, key in _run_analysis(prefix, text, context):
+        yield _Candidate(start + rel_start, start + rel_end, confidence, False, detail, key)
 
 
-def _text_candidates(prep: _Prepared) -> Iterator[_Candidate]:
-    norm = prep.norm
+@functools.cache
+def _anchor_words() -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """The words without which the heuristics find nothing: the pieces of common first names, and of
+    courtesy titles (``m.``, ``fr.``, ``hr.``, ``de heer`` included)."""
+    first: set[bytes] = set()
+    for name in common_first_names():
+        first |= _byte_words(name)
+    title: set[bytes] = set()
+    for word in (*_TITLE_WORDS, *_DOTTED_TITLES, "heer"):
+        title |= _byte_words(word)
+    return frozenset(first), frozenset(title)
+
+
+_AFTER_TITLE = re.compile(rf"[.,\s]*(?:[dlDL]['’])?[{_UPPER}]")
+_SKIP_TO_NAME = re.compile(r"[\s.:=：]*")
+_WORD_ONLY = re.compile(_WORD)
+
+
+def _compound(folded: str, start: int, end: int) -> tuple[int, int]:
+    """The hyphenated word (``Sint-Jan``, ``D'Hondt``) holding the letters at ``start:end``."""
+    while start >= 2 and folded[start - 1] == "-" and folded[start - 2].isalpha():
+        start -= 1
+        while start > 0 and folded[start - 1].isalpha():
+            start -= 1
+    if (
+        start >= 2
+        and folded[start - 1] == "'"
+        and folded[start - 2].isalpha()
+        and (start < 3 or not folded[start - 3].isalpha())
+    ):
+        start -= 2
+    size = len(folded)
+    while end + 1 < size and folded[end] == "-" and folded[end + 1].isalpha():
+        end += 1
+        while end < size and folded[end].isalpha():
+            end += 1
+    return start, end
+
+
+def _first_name_matters(prep: _Prepared, pos: int, end: int) -> bool:
+    """Can a common first name at ``pos:end`` (capitalised) take part in a name? Not when it is part of a
+    capitalised word that is not a first name (``Sint-Jan``, ``Saint-Luc``)."""
+    folded = prep.folded
+    if not ((pos and folded[pos - 1] in "-'") or folded[end : end + 1] == "-"):
+        return True
+    start, stop = _compound(folded, pos, end)
+    return _compound_matters(prep.norm[start:stop])
+
+
+@functools.lru_cache(maxsize=4096)
+def _compound_matters(word: str) -> bool:
+    return not _WORD_ONLY.fullmatch(word) or _classify(word) in (_FIRST, _TITLE)
+
+
+def _text_candidates(prep: _Prepared, hits: Iterable[bytes]) -> Iterator[_Candidate]:
+    """The heuristics, looked for only around their anchors (common first names, titles, colons). The runs
+    of capitalised words are those ``_MULTI`` finds in the whole text: a run never crosses a barrier (see
+    ``_BARRIER_TABLE``), so it is looked for in the barrier-free stretch around an anchor, and right after a
+    title or a colon (which ``_lookback`` reads)."""
+    norm, folded, words = prep.norm, prep.folded, prep.words
+    first_words, title_words = _anchor_words()
+    starts: set[int] = set()
+    segments: list[tuple[int, int]] = []
+    titles: list[int] = []
+    size = len(norm)
+
+    def add_segment(pos: int) -> None:
+        if pos < size:
+            seg = prep.segment(pos)
+            if seg[0] not in starts:
+                starts.add(seg[0])
+                segments.append(seg)
+
+    for word in hits:
+        is_first, is_title = word in first_words, word in title_words
+        needle = b" " + word + b" "
+        pos = words.find(needle)  # ``words`` is one longer: ``pos`` is where the word starts in ``norm``
+        while pos >= 0:
+            stop = pos + len(word)
+            if is_title:
+                if _AFTER_TITLE.match(norm, stop):
+                    titles.append(pos)
+                    add_segment(pos)
+                    add_segment(_skip_to_name(norm, stop))
+                elif norm[pos].isupper():
+                    add_segment(pos)  # ``Monsieur le Directeur Dupuis``
+            if is_first and norm[pos].isupper() and _first_name_matters(prep, pos, stop):
+                add_segment(pos)
+            pos = words.find(needle, stop + 1)
+    colons = sorted(pos for char in ":=：" for pos in _find_all(norm, char))
+    for pos in colons:
+        start = _skip_to_name(norm, pos + 1)  # where a run after the colon would start
+        if (
+            start < size
+            and (norm[start].isupper() or norm[start] in "dl")
+            and _lookback(folded, start) in _NAMED_CONTEXTS
+        ):
+            add_segment(start)
     # Two capitalised words or more: first names and surnames, or a capitalised title (``Madame Dupont``).
-    for multi in _MULTI.finditer(norm):
-        yield from _run_candidates(prep, multi.start(), multi.group(), None)
+    for start, stop in sorted(segments):
+        for multi in _MULTI.finditer(norm, start, min(stop + 1, size)):
+            yield from _run_candidates(prep, multi.start(), multi.group(), None)
     # A title written in lower case or with a dot (``mevrouw Peeters``, ``M. Dupont``), then the name.
-    for hit in _TITLE_BEFORE.finditer(prep.folded):
+    done = -1
+    for pos in sorted(titles):
+        hit = None
+        if pos >= 3 and folded.startswith("de ", pos - 3):
+            hit = _TITLE_BEFORE.match(folded, pos - 3)  # ``de heer``
+        hit = hit or _TITLE_BEFORE.match(folded, pos)
+        if hit is None or hit.start() < done:
+            continue
+        done = hit.end()
         title = norm[hit.start() : hit.end()].strip(". \t\u00a0\u202f")
         if title.isupper() and _fold_word(title) in _ACRONYM_TITLES:
             continue
@@ -848,12 +1200,27 @@ def _text_candidates(prep: _Prepared) -> Iterator[_Candidate]:
         if run:
             yield from _run_candidates(prep, run.start(), run.group(), "title")
     # ``Patient: DUPONT Marie``, ``Naam: Peeters``.
-    for hit in _COLON.finditer(norm):
-        context = _lookback(prep.folded, hit.start() + 1)
+    for pos in colons:
+        hit = _COLON.match(norm, pos)
+        if hit is None:
+            continue
+        context = _lookback(folded, hit.start() + 1)
         if context in _NAMED_CONTEXTS:
             run = _RUN.match(norm, hit.end())
             if run:
                 yield from _run_candidates(prep, run.start(), run.group(), context)
+
+
+def _skip_to_name(text: str, pos: int) -> int:
+    skip = _SKIP_TO_NAME.match(text, pos)
+    return pos if skip is None else skip.end()
+
+
+def _find_all(text: str, char: str) -> Iterator[int]:
+    pos = text.find(char)
+    while pos >= 0:
+        yield pos
+        pos = text.find(char, pos + 1)
 
 
 def _file_candidates(prep: _Prepared) -> Iterator[_Candidate]:
@@ -886,22 +1253,139 @@ def _select(candidates: Iterable[_Candidate]) -> list[_Candidate]:
     return kept
 
 
-def find_names(text: str, where: Where, directory: Directory | None = None, part: int | None = None) -> list[Finding]:
-    """Every mention of a person's name in ``text``: directory patients and what the heuristics see."""
+# --- the writer: signatures, roles, the sender's own name ---------------------------------------------------
+# Professions and practices written right after a name (same or next line): the signature of a professional.
+_ROLE_TEXT = """huisarts, huisartsen, huisartsenpraktijk, huisartspraktijk, arts, geneesheer,
+    medecin, medecins, medecin generaliste, generaliste, medecin traitant, docteur en medecine, praticien,
+    allgemeinarzt, allgemeinarztin, allgemeinmediziner, allgemeinmedizinerin, hausarzt, hausarztin, arzt,
+    arztin, facharzt, facharztin, internist, internistin, general practitioner, gp, md, m d, physician,
+    dr med, doctor of medicine, kinesitherapeute, kinesitherapeut, kinesist, kine, physiotherapeut,
+    physiotherapeutin, physiotherapist, physiotherapy, psychologue, psycholoog, psychologin, psychologe,
+    psychologist, psychotherapeute, psychotherapeut, psychotherapist, infirmier, infirmiere, infirmieres,
+    verpleegkundige, verpleger, krankenschwester, krankenpfleger, pflegefachkraft, sage femme,
+    vroedvrouw, hebamme, midwife, logopede, logopedist, logopadin, logopade, speech therapist, dieteticien,
+    dieteticienne, dietist, dietiste, diatassistent, dietitian, osteopathe, osteopaat, osteopath, ergotherapeute,
+    ergotherapeut, occupational therapist, podologue, podoloog, pharmacien, pharmacienne, apotheker, apothekerin,
+    pharmacist, tandarts, dentiste, zahnarzt, zahnarztin, dentist, pediatre, kinderarts, kinderarzt,
+    pediatrician, gynecologue, gynaecoloog, gynecoloog, gynakologe, gynakologin, cardiologue, cardioloog,
+    kardiologe, psychiatre, psychiater, chirurgien, chirurg, surgeon, radiologue, radioloog, assistante,
+    assistentin, secretaire medicale, medisch secretaresse, secretaresse, arzthelferin,
+    medizinische fachangestellte, medical secretary, praxis, gemeinschaftspraxis, cabinet, cabinet medical,
+    groepspraktijk, praktijk, maison medicale, wijkgezondheidscentrum, centre medical, medisch centrum"""
+_ROLES = sorted({" ".join(p.split()) for p in fold(_ROLE_TEXT).split(",")}, key=lambda r: (-len(r), r))
+_ROLE_AFTER = re.compile(
+    r"[ \t\u00a0,;\-/|(]*(?:\r?\n[ \t\u00a0\-]*){0,2}(?:"  # the next line; from HTML, after a blank one
+    + "|".join(r"[. \t\u00a0\-]{0,2}".join(re.escape(w) for w in role.split()) for role in _ROLES)
+    + r")\.?\b(?![ \t\u00a0]*[:=])"
+)
+# ``-- `` alone on a line starts a signature; it ends at a quoted line or a reply's header.
+_SIGNATURE = re.compile(r"(?m)^--[ \t\u00a0]*\r?$")
+_SIGNATURE_END = re.compile(r"(?m)^(?:>|-{4,}|_{4,}|.*(?:wrote|a ecrit|schreef|schrieb)[ \t\u00a0]*:[ \t\u00a0]*\r?$)")
+
+
+def _signatures(prep: _Prepared) -> list[tuple[int, int]]:
+    """Where the signatures after a ``-- `` line are (start, end)."""
+    blocks = []
+    pos = 0
+    while (found := prep.norm.find("--", pos)) >= 0:
+        sig = _SIGNATURE.match(prep.norm, found)
+        pos = found + 2
+        if sig is None or not (found == 0 or prep.norm[found - 1] == "\n"):
+            continue
+        end = _SIGNATURE_END.search(prep.folded, sig.end())
+        # A reply's header (``Le 3 mars, Anne Martin a écrit :``) names a writer too: it stays in the block.
+        stop = len(prep.norm) if end is None else end.end() if prep.folded[end.start()] not in ">-_" else end.start()
+        blocks.append((found, stop))
+        pos = blocks[-1][1]
+    return blocks
+
+
+def _role_follows(prep: _Prepared, end: int) -> bool:
+    """Is a name ending at ``end`` followed by a profession (``Sander Gobert\nHuisarts``)?"""
+    return _ROLE_AFTER.match(prep.folded, end) is not None
+
+
+@dataclass(frozen=True)
+class _Writer:
+    words: frozenset[str]  # every word of the writer's name (and the surname written together)
+    surname: frozenset[str]  # the words of the surname, particles left out
+    initials: frozenset[str]  # the initials it is written with (``A.`` in ``Dr. A. Martin``)
+
+
+_NOT_NAME = _TITLE_WORDS | _DOCTOR_WORDS | frozenset(w for r in _ROLES for w in r.split())
+
+
+def _writer(name: str) -> _Writer | None:
+    """The sender's display name (``Dr. A. Martin``, ``Sander Gobert``, ``Gobert, Sander (Huisarts)``)."""
+    name = re.sub(r"\([^)]*\)|<[^>]*>|\S+@\S+", " ", name)
+    before, comma, after = name.partition(",")
+    order = [before, after] if comma else [name]
+    parts = [[t for t in _name_tokens(p) if len(t) > 1 and t not in _NOT_NAME] for p in order]
+    words = [t for p in parts for t in p]
+    if not words:
+        return None
+    if comma and parts[0]:
+        surname = parts[0]  # ``Gobert, Sander``
+    else:
+        capitals = [w for w in re.findall(r"[^\W\d_]{2,}", name) if w.isupper()]
+        upper = {t for c in capitals for t in _name_tokens(c)} - _NOT_NAME
+        surname = [w for w in words if w in upper] or (words[1:] if len(words) > 1 else words)
+    core = frozenset(surname) - _PARTICLES
+    if not core:
+        return None
+    letters = frozenset(t for t in _name_tokens(name) if len(t) == 1)
+    return _Writer(frozenset(words) | {"".join(surname)}, core | {"".join(surname)}, letters)
+
+
+def _is_writer(clear: str, writers: Sequence[_Writer]) -> bool:
+    """Is ``clear`` the writer's name: whole, surname alone, initial and surname, in any case?"""
+    words = {t for t in _name_tokens(clear) if len(t) > 1} - _PARTICLES
+    joined = "".join(t for t in _name_tokens(clear) if len(t) > 1)
+    return bool(words) and any(
+        (all(t in w.words or t[0] in w.initials for t in words) and words & w.surname) or joined in w.surname
+        for w in writers
+    )
+
+
+def find_names(
+    text: str,
+    where: Where,
+    directory: Directory | None = None,
+    part: int | None = None,
+    *,
+    ignore_names: Sequence[str] = (),
+) -> list[Finding]:
+    """Every mention of a person's name in ``text``: directory patients and what the heuristics see.
+
+    ``ignore_names``: the writer's own name(s) (the From display name): the heuristics never report them;
+    neither do they report a name followed by a profession (a signature) nor anything in a signature after a
+    ``-- `` line. A directory patient is reported wherever it is."""
     if not text:
         return []
     filename = where == Where.ATTACHMENT_NAME
     prep = _prepare(text, filename)
+    index = _index(directory) if directory is not None else None
+    vocabulary = index.vocabulary if index is not None else _heuristic_vocabulary()
+    hits = _hits(prep, vocabulary)
     candidates: list[_Candidate] = []
     professionals: frozenset[str] = frozenset()
-    if directory is not None:
-        index = _index(directory)
+    if index is not None:
         professionals = index.professionals
-        candidates.extend(_directory_candidates(prep, index, filename))
-    for cand in _file_candidates(prep) if filename else _text_candidates(prep):
+        candidates.extend(_directory_candidates(prep, index, filename, hits & index.keys))
+    heuristics = _file_candidates(prep) if filename else _text_candidates(prep, hits)
+    signatures = [] if filename else _signatures(prep)
+    writers = [w for w in map(_writer, ignore_names) if w is not None]
+    for cand in heuristics:
         surname = cand.patient_key.removeprefix("name:").split("|")[0]
-        if not (professionals and "".join(_name_tokens(surname)) in professionals):
-            candidates.append(cand)
+        if professionals and "".join(_name_tokens(surname)) in professionals:
+            continue
+        if any(start <= cand.start < end for start, end in signatures):
+            continue
+        if writers and _is_writer(prep.norm[cand.start : cand.end], writers):
+            continue
+        if not filename and cand.detail != _LABELLED and _role_follows(prep, cand.end):
+            continue
+        candidates.append(cand)
     findings = []
     for cand in _select(candidates):
         start, end = prep.original(cand.start), prep.original(cand.end)
@@ -921,3 +1405,9 @@ def find_names(text: str, where: Where, directory: Directory | None = None, part
             )
         )
     return findings
+
+
+@functools.cache
+def _heuristic_vocabulary() -> frozenset[bytes]:
+    first, title = _anchor_words()
+    return first | title
