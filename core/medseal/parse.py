@@ -109,7 +109,8 @@ def _lenient_getaddresses(values: list[str]) -> list[tuple[str, str]]:
 def _display_name(message: MimePart) -> str:
     """The From header's display name (``Dr. A. Martin``), decoded; empty when there is none."""
     values = [_unsurrogate("".join(v.splitlines())) for v in _raw_headers(message, "from")]
-    pairs = _safe(lambda: _lenient_getaddresses(values[:1]), [])
+    no_pairs: list[tuple[str, str]] = []
+    pairs = _safe(lambda: _lenient_getaddresses(values[:1]), no_pairs)
     return _header_text(pairs[0][0]).strip() if pairs else ""
 
 

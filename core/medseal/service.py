@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from email.utils import parseaddr
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from functools import cache
 from importlib import resources
 from typing import Any
