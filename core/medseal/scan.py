@@ -111,6 +111,8 @@ def _relocate(finding: Finding, index: int) -> Finding:
 
 
 def _content_findings(message: Message, context: ScanContext, depth: int = 0) -> list[Finding]:
+    """Findings in the subject, the bodies and the attachments. An HTML body is scanned as the text a reader
+    sees (spans point into that text), plus national numbers hidden in its markup (spans into the HTML)."""
     writer = message.sender_name
     findings = scan_text(message.subject, Where.SUBJECT, context, writer=writer)
     body = scan_text(message.text_body or "", Where.BODY, context, writer=writer)
