@@ -67,6 +67,14 @@ def leaks(raw: bytes | str) -> list[str]:
     return found
 
 
+def assert_nothing_in_clear(subject: str, raw: bytes) -> None:
+    """Neither the subject nor the message as it travelled shows the patient's number or name."""
+    subject_leaks = leaks(subject)
+    assert not subject_leaks, f"the subject shows a {subject_leaks}"
+    raw_leaks = leaks(raw)
+    assert not raw_leaks, f"the message as sent shows a {raw_leaks}"
+
+
 def normalised(text: str | None) -> str:
     """Body text as compared across Thunderbird's editor: line ends, trailing blanks, non-breaking spaces."""
     lines = (text or "").replace("\r\n", "\n").replace("\u00a0", " ").split("\n")

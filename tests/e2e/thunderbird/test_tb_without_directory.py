@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 from tb_harness import DRIVER_ID, Session, StartThunderbird
-from tb_messages import NISS, labo_pdf, leaks, normalised, open_protected, patient_job, pdf_text, send
+from tb_messages import (
+    NISS,
+    assert_nothing_in_clear,
+    labo_pdf,
+    leaks,
+    normalised,
+    open_protected,
+    patient_job,
+    pdf_text,
+    send,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -27,10 +37,7 @@ def test_national_number_alone_triggers_protection(session: Session, tmp_path: P
 
     assert sent.result["ok"], sent.result.get("error")
     [message] = sent.arrived
-    subject_leaks = leaks(str(message["subject"]))
-    assert not subject_leaks, f"the subject shows a {subject_leaks}"
-    raw_leaks = leaks(sent.raw[0])
-    assert not raw_leaks, f"the message as sent shows a {raw_leaks}"
+    assert_nothing_in_clear(str(message["subject"]), sent.raw[0])
 
     handover = session.jobs.handover_for(str(message["message-id"]))
     assert handover["recipients"] == [RECIPIENT]
