@@ -108,8 +108,6 @@ def _blockers(verdict: Verdict, context: ScanContext, options: ProtectOptions) -
         fixable = finding.kind in _FIXED_BY_PROTECTION or (
             options.fix_recipients and finding.kind in _FIXED_BY_RECIPIENTS
         )
-        if finding.kind is Kind.UNREADABLE_ATTACHMENT and not verdict.needs_encryption:
-            fixable = False
         if not fixable and finding.kind not in blockers:
             blockers.append(finding.kind)
     return blockers

@@ -180,8 +180,7 @@ def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) ->
         Envelope.NONE: "none",
         Envelope.PDF_PASSWORD: "pdf-password",
         Envelope.NATIVE: "native",
-        Envelope.SMIME: "native",
-    }[outgoing.envelope]
+    }[outgoing.envelope]  # no prepared S/MIME here (options.smime is off): a compose window cannot send one
     if outgoing.envelope is Envelope.PDF_PASSWORD:
         document["headers"] = {ENVELOPE_HEADER: "pdf-password; v=1"}
     if outgoing.password:
