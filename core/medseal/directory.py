@@ -65,6 +65,11 @@ class Directory:
                 return person
         return None
 
+    def patient_by_email(self, address: str) -> Person | None:
+        """The directory patient (not professional) with this address."""
+        person = self.by_email(address)
+        return person if person is not None and person.role == "patient" else None
+
     def by_key(self, patient_key: str) -> Person | None:
         for person in self.patients:
             if person.patient_key == patient_key:

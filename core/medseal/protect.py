@@ -124,13 +124,8 @@ def _recipient_groups(
     about = {f.patient_key for f in verdict.findings if f.patient_key}
 
     def wrong(address: str) -> bool:
-        person = directory.by_email(address)
-        return (
-            Kind.RECIPIENT_MISMATCH in kinds
-            and person is not None
-            and person.role == "patient"
-            and person.patient_key not in about
-        )
+        person = directory.patient_by_email(address)
+        return Kind.RECIPIENT_MISMATCH in kinds and person is not None and person.patient_key not in about
 
     to = [a for a in message.to if not wrong(a)]
     cc = [a for a in message.cc if not wrong(a)]
@@ -140,8 +135,7 @@ def _recipient_groups(
         reasons.append("reason.cc_dropped")
 
     def is_patient(address: str) -> bool:
-        person = directory.by_email(address)
-        return person is not None and person.role == "patient"
+        return directory.patient_by_email(address) is not None
 
     patients = [a for a in to + cc if is_patient(a)]
     if Kind.PATIENTS_EXPOSED not in kinds or len(patients) < 2:

@@ -84,7 +84,7 @@ def check_recipients(
     visible_patients = {
         person.patient_key: address
         for address in message.visible_recipients
-        if (person := directory.by_email(address)) is not None and person.role == "patient"
+        if (person := directory.patient_by_email(address)) is not None
     }
     if len(visible_patients) >= 2:
         findings.append(
@@ -98,8 +98,8 @@ def check_recipients(
 
     if about:
         for address in message.recipients:
-            person = directory.by_email(address)
-            if person is not None and person.role == "patient" and person.patient_key not in about:
+            person = directory.patient_by_email(address)
+            if person is not None and person.patient_key not in about:
                 findings.append(
                     _finding(
                         Kind.RECIPIENT_MISMATCH,
