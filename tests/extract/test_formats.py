@@ -133,7 +133,8 @@ def test_embedded_documents_share_the_nesting_limit() -> None:
 def _ztxt_png(payload: bytes) -> bytes:
     png = make_png(20, 20)
     chunk_data = b"Comment\0\0" + zlib.compress(payload, 9)
-    chunk = struct.pack(">I", len(chunk_data)) + b"zTXt" + chunk_data + struct.pack(">I", zlib.crc32(b"zTXt" + chunk_data))
+    crc = struct.pack(">I", zlib.crc32(b"zTXt" + chunk_data))
+    chunk = struct.pack(">I", len(chunk_data)) + b"zTXt" + chunk_data + crc
     at = png.index(b"IDAT") - 4
     return png[:at] + chunk + png[at:]
 
