@@ -179,3 +179,16 @@ def test_pypdf_private_api_is_gated_on_the_checked_releases(monkeypatch: pytest.
     # the PDF reader then falls back to pypdf's public extract_text: still read
     data = make_pdf_content([page_content("Mme Exemple")])
     assert "Mme Exemple" in extract_text(Attachment("r.pdf", "application/pdf", data))
+
+
+def test_a_document_thumbnail_is_held_to_the_pixel_rule_only() -> None:
+    from fixtures.documents import odf_with
+
+    rendering = make_png(181, 256, noise=True)  # heavier than a logo, but a thumbnail's size in pixels
+    assert len(rendering) > 24 * 1024
+    assert "Compte rendu" in extract_text(Attachment("a.odt", "", odf_with({"Thumbnails/thumbnail.png": rendering})))
+    large = make_png(1000, 1400)
+    with pytest.raises(UnreadableAttachment, match="a photo or a scan"):
+        extract_text(Attachment("a.odt", "", odf_with({"Thumbnails/thumbnail.png": large})))
+    with pytest.raises(UnreadableAttachment, match="a photo or a scan"):
+        extract_text(Attachment("a.odt", "", odf_with({"Pictures/photo.png": rendering})))

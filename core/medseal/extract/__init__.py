@@ -218,7 +218,8 @@ class _Reader:
             message = parse_message(data)
         except InputError:
             return self.read("message.txt", "text/plain", data, depth)
-        parts = [message.subject, message.text_body or "", html_to_text(message.html_body or "", everything=True)]
+        parts = [message.subject, message.sender, message.sender_name, *message.to, *message.cc, *message.bcc]
+        parts += [message.text_body or "", html_to_text(message.html_body or "", everything=True)]
         for item in message.attachments:  # attached messages come back here through read(): depth-checked
             parts += [item.filename, self.read(item.filename, item.content_type, item.data, depth + 1)]
         return "\n".join(p for p in parts if p)

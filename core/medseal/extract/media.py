@@ -183,10 +183,10 @@ def image_info(data: bytes) -> ImageInfo | None:
     return None
 
 
-def is_decorative(info: ImageInfo, size: int) -> bool:
-    """Small in bytes and in pixels: a logo or an icon, not a photo or a scan."""
+def is_decorative(info: ImageInfo, size: int | None) -> bool:
+    """Small in bytes (unless ``size`` is None) and in pixels: a logo or an icon, not a photo or a scan."""
     return (
-        size <= DECORATIVE_BYTES
+        (size is None or size <= DECORATIVE_BYTES)
         and info.width * info.height <= DECORATIVE_PIXELS
         and max(info.width, info.height) <= DECORATIVE_SIDE
     )
@@ -217,11 +217,14 @@ def _segment_text(name: str, raw: bytes, budget: Budget) -> str:
     return "\n".join(run.strip() for run in runs if run.strip())
 
 
-def image_text(data: bytes, budget: Budget) -> str:
-    """The text metadata of a decorative image; raises UnreadableAttachment for any other image."""
+def image_text(data: bytes, budget: Budget, *, rendering: bool = False) -> str:
+    """The text metadata of a decorative image; raises UnreadableAttachment for any other image.
+
+    ``rendering``: the image is a document's own thumbnail (a small rendering of a page whose text is read
+    anyway): only its pixel size counts, not its bytes (a page of text compresses less well than a logo)."""
     info = image_info(data)
     if info is None:
         raise UnreadableAttachment("image in a format whose content cannot be checked")
-    if not is_decorative(info, len(data)):
+    if not is_decorative(info, None if rendering else len(data)):
         raise UnreadableAttachment(f"image ({info.width}x{info.height} px): a photo or a scan cannot be checked")
     return "\n".join(t for name, raw in info.metadata if (t := _segment_text(name, raw, budget)))

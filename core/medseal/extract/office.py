@@ -20,7 +20,9 @@ expect, which would miss the one we did not think of:
   ``altChunk`` HTML or RTF part) are read recursively with the same limits; images follow the image rule of
   :mod:`medseal.extract.media` (a photo in a report makes the document unreadable); embedded OLE objects,
   macros (``vbaProject.bin``) and unknown binaries are unreadable. Embedded fonts (``.odttf``, ``.fntdata``,
-  ``.ttf``/``.otf`` under ``fonts/``) are the only binaries skipped: they hold glyphs, not text.
+  ``.ttf``/``.otf`` under ``fonts/``) are the only binaries skipped: they hold glyphs, not text. The package's
+  own thumbnail (``Thumbnails/thumbnail.png``, ``docProps/thumbnail.jpeg``), a small rendering of the first
+  page, is held to the image rule's pixel size only.
 
 Password-protected OOXML files are not zips but OLE containers: :mod:`medseal.extract` refuses those.
 """
@@ -36,6 +38,7 @@ from medseal.errors import UnreadableAttachment
 from medseal.extract.archive import read_member
 from medseal.extract.limits import Budget
 from medseal.extract.markup import local_name, parse_xml
+from medseal.extract.media import image_text
 
 __all__ = ["number_text", "office_kind", "office_to_text", "part_text"]
 
@@ -59,6 +62,7 @@ _NOISE_ATTRIBUTES = frozenset(
 )
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+|[-+]?\d+\.0+")
 _FONTS = re.compile(r"(^|/)fonts?/[^/]+\.(odttf|fntdata|ttf|otf)$|\.(odttf|fntdata)$", re.I)
+_THUMBNAIL = re.compile(r"^(Thumbnails/thumbnail|docProps/thumbnail)\.(png|jpe?g|gif|bmp)$", re.I)
 _XML_EXTENSIONS = frozenset({".xml", ".rels", ".vml"})
 
 
@@ -194,6 +198,8 @@ def office_to_text(
             xml_parts += 1
         elif member.filename == "mimetype":
             names.append(data.decode("latin-1"))
+        elif _THUMBNAIL.match(member.filename):
+            texts.append(image_text(data, budget, rendering=True))
         else:
             texts.append(read_other(member.filename, data))
     if not xml_parts:
