@@ -15,7 +15,7 @@ from strategies import niss_numbers
 from medseal.detect.niss import find_niss
 from medseal.directory import parse_directory
 from medseal.extract import extract_text
-from medseal.model import Kind, Message, Where
+from medseal.model import Attachment, Kind, Message, Where
 from medseal.protect import ProtectOptions
 from medseal.scan import ScanContext, scan_message
 from medseal_cli.protect_command import protect_bytes
@@ -116,3 +116,15 @@ def test_any_number_in_any_carrier_is_found(carrier: str, niss: str) -> None:
     assume(_valid(niss) and (carrier not in NUMERIC or niss[0] != "0"))
     verdict = scan_message(_message(carrier, niss, "Dewulf"), ScanContext())
     assert Kind.NISS in {f.kind for f in verdict.findings}
+
+
+@pytest.mark.parametrize("ctype", ["application/pkcs7-mime", "application/pgp-encrypted"])
+def test_a_text_labelled_encrypted_is_scanned(ctype: str) -> None:
+    message = Message(
+        subject="Document",
+        text_body="x",
+        attachments=(Attachment("smime.p7m", ctype, f"Patient {SURNAME} {NISS}".encode()),),
+        sender="dr@cabinet.example",
+        to=("patient@gmail.com",),
+    )
+    assert Kind.NISS in {f.kind for f in scan_message(message, ScanContext()).findings}
