@@ -192,3 +192,10 @@ def test_a_document_thumbnail_is_held_to_the_pixel_rule_only() -> None:
         extract_text(Attachment("a.odt", "", odf_with({"Thumbnails/thumbnail.png": large})))
     with pytest.raises(UnreadableAttachment, match="a photo or a scan"):
         extract_text(Attachment("a.odt", "", odf_with({"Pictures/photo.png": rendering})))
+
+
+def test_files_embedded_in_a_pdf_count_against_the_decompression_budget() -> None:
+    data = make_pdf_content([page_content("Rapport")], embedded={"a.txt": b"x" * 300_000})
+    assert "Rapport" in extract_text(Attachment("r.pdf", "application/pdf", data))
+    with pytest.raises(UnreadableAttachment, match="decompression limit"):
+        extract_text(Attachment("r.pdf", "application/pdf", data), Limits(max_uncompressed_bytes=200_000))

@@ -181,7 +181,13 @@ class _Reader:
     def _pdf(self, data: bytes, depth: int) -> str:
         from medseal.extract.pdf import pdf_to_text
 
-        return pdf_to_text(data, self.limits, self.nested(depth))
+        nested = self.nested(depth)
+
+        def embedded(name: str, content: bytes) -> str:  # inflated by pypdf: counts against the budget
+            self.budget.spend(len(content))
+            return nested(name, content)
+
+        return pdf_to_text(data, self.limits, embedded)
 
     def _image(self, data: bytes, _depth: int) -> str:
         from medseal.extract.media import image_text
