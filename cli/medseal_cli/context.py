@@ -6,8 +6,8 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from medseal.crypto.keys import default_key_path, load_or_create_key
-from medseal.directory import Directory, load_directory
+from medseal.crypto.keys import default_key_path, read_key
+from medseal.directory import Directory, check_access_codes, load_directory
 from medseal.i18n import language_from_environment, normalise_language
 from medseal.policy import Policy, parse_policy
 from medseal.scan import ScanContext
@@ -38,8 +38,11 @@ def _with_certificates(people: Directory, source: str) -> Directory:
     return Directory(tuple(resolved))
 
 
-def load_context(directory: str | None, config: str | None) -> ScanContext:
+def load_context(directory: str | None, config: str | None, *, to_protect: bool = False) -> ScanContext:
+    """The directory and policy; ``to_protect`` also refuses weak access codes (with their CSV lines)."""
     people = load_directory(read_bytes(directory, "patient directory"), directory) if directory else None
+    if people is not None and directory and to_protect:
+        check_access_codes(people, directory)
     if people is not None and directory:
         people = _with_certificates(people, directory)
     policy = Policy()
@@ -61,5 +64,16 @@ def resolve_language(option: str | None, policy: Policy) -> str:
     return language_from_environment(os.environ)
 
 
+def key_path(key_file: str | None) -> Path:
+    return Path(key_file) if key_file else default_key_path()
+
+
 def load_key(key_file: str | None) -> bytes:
-    return load_or_create_key(Path(key_file) if key_file else default_key_path())
+    """The practice key; a missing file is an error (``medseal key new`` creates one), never a new key."""
+    path = key_path(key_file)
+    if not path.exists():
+        raise CliError(
+            f"{path}: no practice key file (a typo? a new key would change every pseudonym); "
+            f"to create one: medseal key new{' --key-file ' + str(key_file) if key_file else ''}"
+        )
+    return read_key(path)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from stdnum.be import bis, nn
 
+from medseal.crypto.passwords import CodeStrength, assess_access_code, date_forms
 from medseal.errors import DirectoryError
 from medseal.text import fold
 
@@ -155,3 +156,46 @@ def load_directory(data: bytes, source: str) -> Directory:
         line = data[: exc.start].count(b"\n") + 1
         raise DirectoryError(f"{source}, line {line}: not UTF-8 text") from None
     return parse_directory(text, source)
+
+
+def personal_inputs(person: Person) -> tuple[str, ...]:
+    """What an attacker who knows ``person`` tries first: name parts, e-mail local part, birth-date forms."""
+    names = [part for name in (person.last_name, person.first_name) for part in name.replace("-", " ").split()]
+    names += [person.last_name, person.first_name, person.email.split("@", 1)[0]]
+    dates = date_forms(person.birth_date) if person.birth_date else ()
+    return tuple(dict.fromkeys(n for n in (*names, *dates) if n))
+
+
+def access_code_strength(person: Person) -> CodeStrength:
+    """The strength of ``person``'s agreed access code, judged against their own name and birth date."""
+    return assess_access_code(person.access_code, personal_inputs(person))
+
+
+def weak_access_codes(directory: Directory) -> list[tuple[Person, CodeStrength]]:
+    """The people whose (non-empty) access code is under the floor, with why."""
+    found = []
+    for person in directory.people:
+        if person.access_code:
+            strength = access_code_strength(person)
+            if not strength.acceptable:
+                found.append((person, strength))
+    return found
+
+
+def check_access_codes(directory: Directory, source: str = "directory") -> None:
+    """Raise :class:`DirectoryError` naming the CSV lines (never the codes) of weak access codes.
+
+    Run it wherever a directory is loaded to protect messages: a weak code would encrypt an envelope that
+    an interceptor opens in seconds (see :data:`medseal.crypto.passwords.FLOOR_BITS`).
+    """
+    from medseal.i18n import t
+
+    weak = weak_access_codes(directory)
+    if not weak:
+        return
+    lines = "; ".join(f"line {p.line}: {t(s.reason, 'en')} ({s.bits:.0f} bits)" for p, s in weak[:10])
+    more = f"; and {len(weak) - 10} more" if len(weak) > 10 else ""
+    raise DirectoryError(
+        f"{source}: {len(weak)} access code(s) too weak to protect an envelope (under 40 bits): {lines}{more}. "
+        "Replace them, e.g. with: medseal directory codes"
+    )

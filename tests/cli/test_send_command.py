@@ -13,6 +13,8 @@ from medseal_cli.main import main
 
 from .test_smtp import PASSWORD, USER, Recorder, authenticator, pki, running  # noqa: F401 - pki is a fixture
 
+pytestmark = pytest.mark.usefixtures("practice_key")
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
