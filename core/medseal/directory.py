@@ -199,3 +199,52 @@ def check_access_codes(directory: Directory, source: str = "directory") -> None:
         f"{source}: {len(weak)} access code(s) too weak to protect an envelope (under 40 bits): {lines}{more}. "
         "Replace them, e.g. with: medseal directory codes"
     )
+
+
+def needing_codes(directory: Directory) -> list[Person]:
+    """Patients without an access code, or with one under the floor."""
+    return [p for p in directory.patients if not p.access_code or not access_code_strength(p).acceptable]
+
+
+def new_access_code(person: Person) -> str:
+    """A fresh code for ``person`` that clears the floor against their own data too."""
+    from medseal.crypto.passwords import generate_access_code
+
+    while True:  # 80 random bits: the first draw virtually always passes
+        code = generate_access_code()
+        if assess_access_code(code, personal_inputs(person)).acceptable:
+            return code
+
+
+def with_access_codes(text: str, codes: dict[int, str]) -> str:
+    """The CSV ``text`` with the ``access_code`` of the rows at the given lines replaced (column added if
+    missing); every other byte of every row, the delimiter and the column order stay as they were."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    first_line = body.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    newline = "\r\n" if "\r\n" in first_line + "\n" and first_line.endswith("\r") else "\n"
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    header: list[str] = []
+    column = -1
+    for row in reader:
+        if not header:
+            header = row
+            names = [h.strip().lower() for h in row]
+            if "access_code" in names:
+                column = names.index("access_code")
+            else:
+                column = len(row)
+                row = [*row, "access_code"]
+            writer.writerow(row)
+            continue
+        code = codes.get(reader.line_num)
+        if code is not None:
+            row = row + [""] * (column + 1 - len(row))
+            row[column] = code
+        elif column == len(header) and any(row):
+            row = [*row, ""]
+        writer.writerow(row)
+    return bom + out.getvalue()
