@@ -231,9 +231,9 @@ def _provider_examples() -> tuple[str, ...]:
 def domain_pattern_problem(pattern: str) -> str | None:
     """Why a trusted or eHealthBox ``pattern`` is dangerous (too wide), or ``None``.
 
-    A pattern that is ``*``, a bare top-level domain (``be``, ``*.be``) or that matches a standard
-    provider (``gmail.com``, ``*.be`` → ``skynet.be``) would let mail to anyone's private mailbox leave
-    without an envelope.
+    A pattern that is ``*``, a bare top-level domain (``be``, ``*.be``), that matches a standard provider
+    (``gmail.com``, ``hotmail.*``) or lies in a provider's namespace (``*.gmail.com``, ``users.skynet.be``)
+    would let mail to private mailboxes leave without an envelope.
     """
     bare = pattern.strip().lower().lstrip("*.")
     if not bare or not re.search(r"[a-z0-9]", bare) or set(pattern.strip()) <= set("*?.[]"):
@@ -241,7 +241,7 @@ def domain_pattern_problem(pattern: str) -> str | None:
     if "." not in bare:
         return f"matches a whole top-level domain (.{bare}), private mailboxes included"
     for provider in _provider_examples():
-        if _domain_matches(provider, (pattern,)):
+        if _domain_matches(provider, (pattern,)) or _domain_matches(bare, (provider,)):
             return f"matches {provider}, a standard mailbox provider whose mail is not confidential"
     return None
 
