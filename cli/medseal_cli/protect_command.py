@@ -192,8 +192,8 @@ def run(args: argparse.Namespace) -> int:
         from medseal_cli.ehealthbox import export_for_ehealthbox
 
         export_for_ehealthbox(Path(args.ehealthbox_export), parse_message(raw), result, outputs)
-    labels = [str(p) for p in paths] or ["-"]
-    entries = [(label, o) for label, o in zip(labels, result.outgoing, strict=False) if o.password]
+    labels = [str(p) for p in paths] or ["-"] * len(result.outgoing)
+    entries = [(label, o) for label, o in zip(labels, result.outgoing, strict=True) if o.password]
     if result.action is not Action.BLOCK:
         for path, data in zip(paths, messages, strict=True):
             write_file(path, data)
@@ -204,10 +204,13 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.flush()
         if not args.json and password_out is None:
             say_passwords(entries, language)
+    head = None
     if audit is not None:
         from medseal_cli.audit_log import audit_protect
 
-        audit_protect(str(audit), "protect", result, key=options.key, policy=context.policy)
+        head = audit_protect(str(audit), "protect", result, key=options.key, policy=context.policy)
+        if not args.json:
+            sys.stderr.write(f"medseal: audit head {head} (note it to check the log later: --expect-head)\n")
     if args.json:
         summary = {
             "source": args.file,
@@ -218,6 +221,7 @@ def run(args: argparse.Namespace) -> int:
             "pseudonyms": list(result.pseudonyms),
             "outputs": [str(p) for p in paths],
             "envelopes": [o.envelope.value for o in result.outgoing],
+            "audit_head": head,
             # the one answer that carries a generated password (unless it went to --password-out)
             "passwords": password_entries(
                 result, labels, with_values=password_out is None and result.action is not Action.BLOCK

@@ -247,3 +247,28 @@ def test_directory_codes_writes_a_new_csv_and_one_card_per_patient(
     assert all(text.count(c) == 1 for c in codes)
     assert text.count("Votre code d'accès aux messages du cabinet") == 3
     assert "tulip-harbor-lantern-42" not in text  # a strong code is left alone and not printed
+
+
+def test_protect_prints_the_audit_head_that_verify_checks(
+    work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(work)
+    code, out, _err = run([*PROTECT_BLOCKED, "--json", "--audit", "log.jsonl"], capsys)
+    assert code == 1
+    first = json.loads(out)["audit_head"]
+    code, _out, err = run([*PROTECT, "-o", "p.eml", "--audit", "log.jsonl"], capsys)
+    assert code == 0 and "audit head" in err
+    verify = ["audit", "verify", "log.jsonl", "--key-file", "key"]
+    assert run([*verify, "--expect-head", first], capsys)[0] == 0
+    # a rollback of log and anchor to their state after the first record is caught by the noted head
+    second = re.search(r"audit head ([0-9a-f]{64})", err)
+    assert second
+    lines = (work / "log.jsonl").read_text().splitlines(keepends=True)
+    (work / "log.jsonl").write_text(lines[0])
+    from medseal.audit import anchor_text, audit_key
+    from medseal.crypto.keys import read_key
+
+    (work / "log.jsonl.head").write_text(anchor_text(1, first, audit_key(read_key(work / "key"))))
+    assert run(verify, capsys)[0] == 0  # a consistent older pair: only a head noted elsewhere shows it
+    code, out, _err = run([*verify, "--expect-head", second.group(1)], capsys)
+    assert code == 1 and "cut or rewritten" in out
