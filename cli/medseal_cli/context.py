@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,11 +39,8 @@ def _with_certificates(people: Directory, source: str) -> Directory:
     return Directory(tuple(resolved))
 
 
-def load_context(directory: str | None, config: str | None, *, to_protect: bool = False) -> ScanContext:
-    """The directory and policy; ``to_protect`` also refuses weak access codes (with their CSV lines)."""
+def load_context(directory: str | None, config: str | None) -> ScanContext:
     people = load_directory(read_bytes(directory, "patient directory"), directory) if directory else None
-    if people is not None and directory and to_protect:
-        check_access_codes(people, directory)
     if people is not None and directory:
         people = _with_certificates(people, directory)
     policy = Policy()
@@ -54,6 +52,12 @@ def load_context(directory: str | None, config: str | None, *, to_protect: bool 
             raise CliError(f"{config}: the policy file must be UTF-8 text") from None
         policy = parse_policy(text, config)
     return ScanContext(directory=people or (Directory() if directory else None), policy=policy)
+
+
+def check_recipients_codes(context: ScanContext, source: str | None, recipients: Iterable[str]) -> None:
+    """Before protecting: the access codes that would encrypt for these recipients must clear the floor."""
+    if context.directory is not None and source:
+        check_access_codes(context.directory, source, recipients)
 
 
 def resolve_language(option: str | None, policy: Policy) -> str:

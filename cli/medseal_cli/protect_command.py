@@ -13,7 +13,14 @@ from medseal.i18n import t
 from medseal.parse import parse_message
 from medseal.protect import Action, Outgoing, ProtectOptions, ProtectResult, protect_message
 from medseal.scan import ScanContext
-from medseal_cli.context import key_path, load_context, load_key, read_bytes, resolve_language
+from medseal_cli.context import (
+    check_recipients_codes,
+    key_path,
+    load_context,
+    load_key,
+    read_bytes,
+    resolve_language,
+)
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
 from medseal_cli.outputs import Outputs, write_file
 from medseal_cli.report import describe
@@ -164,7 +171,7 @@ def say_passwords(entries: list[tuple[str, Outgoing]], language: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    context = load_context(args.directory, args.config, to_protect=True)
+    context = load_context(args.directory, args.config)
     language = resolve_language(args.lang, context.policy)
     outputs = Outputs(
         force=args.force,
@@ -177,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
     audit = outputs.claim(args.audit, "--audit", append=True) if args.audit else None
     options = options_from(args, language)
     raw = sys.stdin.buffer.read() if args.file == "-" else read_bytes(args.file, "message")
+    check_recipients_codes(context, args.directory, parse_message(raw).recipients)
     result, messages = protect_bytes(raw, context, options)
     report_result(result, language)
     paths: list[Path] = []

@@ -13,7 +13,7 @@ from dataclasses import replace
 from medseal.compose import preserved_headers
 from medseal.parse import parse_message
 from medseal.protect import Action, Outgoing, protect_message
-from medseal_cli.context import key_path, load_context, resolve_language
+from medseal_cli.context import check_recipients_codes, key_path, load_context, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, CliError
 from medseal_cli.outputs import Outputs, write_file
 from medseal_cli.protect_command import (
@@ -37,7 +37,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     sm = sendmail_args(args)
-    context = load_context(args.directory, args.config, to_protect=True)
+    context = load_context(args.directory, args.config)
     if not context.policy.smtp:
         raise CliError(
             "no [smtp] table in the policy file (--config): medseal send needs the outgoing server"
@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     known = {a.lower() for a in message.recipients}
     extra = tuple(a for a in recipients if a.lower() not in known)
     message = replace(message, bcc=message.bcc + extra)
+    check_recipients_codes(context, args.directory, message.recipients)
     result = protect_message(message, context, options)
     report_result(result, language)
 

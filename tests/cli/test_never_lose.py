@@ -272,3 +272,18 @@ def test_protect_prints_the_audit_head_that_verify_checks(
     assert run(verify, capsys)[0] == 0  # a consistent older pair: only a head noted elsewhere shows it
     code, out, _err = run([*verify, "--expect-head", second.group(1)], capsys)
     assert code == 1 and "cut or rewritten" in out
+
+
+def test_only_the_codes_that_would_encrypt_are_judged_at_send_time(
+    work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A weak code on another patient's row does not stop this message; ``directory check`` lists it."""
+    monkeypatch.chdir(work)
+    jan = "jan.peeters.demo@telenet.be,"
+    text = (work / "patients.csv").read_text().replace(jan + ",", jan + "1234,")
+    (work / "other-weak.csv").write_text(text)
+    code, _out, err = run(["protect", "msg.eml", "--directory", "other-weak.csv", "--key-file", "key", "-o", "x.eml"],
+                          capsys)
+    assert code == 0, err
+    code, out, _err = run(["directory", "check", "--directory", "other-weak.csv"], capsys)
+    assert code == 1 and "line 3" in out and "1234" not in out

@@ -234,7 +234,9 @@ def assess_access_code(code: str, personal: Sequence[str] = ()) -> CodeStrength:
         last = piece.end
     rest.append(folded[last:])
     residue = "".join(rest).strip(_SEPARATORS)
-    residue_bits = _zxcvbn_bits(residue, inputs)[0] if residue else 0.0
+    residue_bits = full_bits  # nothing recognised: the residue is the whole code
+    if pieces:  # what is left once the recognised pieces are taken out
+        residue_bits = _zxcvbn_bits(residue, inputs)[0] if residue else 0.0
     own_bits = residue_bits + sum(p.bits for p in pieces)
     bits = round(min(full_bits, own_bits), 1)
     if bits >= FLOOR_BITS:
