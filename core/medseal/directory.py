@@ -194,7 +194,7 @@ def check_access_codes(
 
     Run it wherever a directory's codes are about to protect messages (``addresses``: the recipients; all
     rows when ``None``, as ``medseal directory check`` does): a weak code would encrypt an envelope that an
-    interceptor opens in seconds (see :data:`medseal.crypto.passwords.FLOOR_BITS`). About 3 ms a code.
+    interceptor opens in seconds (see :data:`medseal.crypto.passwords.FLOOR_BITS`). A few ms a code.
     """
     from medseal.i18n import t
 
