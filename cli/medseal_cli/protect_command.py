@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from medseal.compose import ENVELOPE_HEADER, preserved_headers, to_bytes
+from medseal.compose import ENVELOPE_HEADER, to_bytes
 from medseal.parse import parse_message
 from medseal.protect import Action, Outgoing, ProtectOptions, ProtectResult, protect_message
 from medseal.scan import ScanContext
@@ -78,8 +78,7 @@ def protect_bytes(
 ) -> tuple[ProtectResult, list[bytes]]:
     """Protect one raw message; the RFC 5322 bytes of each message to send."""
     result = protect_message(parse_message(raw), context, options)
-    headers = preserved_headers(raw)
-    return result, [render(outgoing, headers) for outgoing in result.outgoing]
+    return result, [render(outgoing, {}) for outgoing in result.outgoing]
 
 
 def render(outgoing: Outgoing, headers: dict[str, str]) -> bytes:

@@ -11,7 +11,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from medseal.compose import preserved_headers
 from medseal.parse import parse_message
 from medseal.protect import Action, protect_message
 from medseal_cli.context import load_context, resolve_language
@@ -64,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if result.action is Action.SEND:
         relay(without_bcc, sender, recipients, config)
         return EXIT_OK
-    headers = preserved_headers(raw)
-    rendered = [(outgoing, strip_bcc(render(outgoing, headers))) for outgoing in result.outgoing]
+    rendered = [(outgoing, strip_bcc(render(outgoing, {}))) for outgoing in result.outgoing]
     for outgoing, data in rendered:
         relay(data, sender, list(outgoing.message.recipients), config)
     write_passwords(
