@@ -24,7 +24,7 @@ from medseal.i18n import t
 from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Header, Kind, Level, Message, Verdict, Where
 from medseal.recognise import is_protected_attachment
 from medseal.scan import ScanContext, finding_level, scan_message
-from medseal.subject import pseudonymise_filename, pseudonymise_subject
+from medseal.subject import names_identifier, pseudonymise_filename, pseudonymise_subject
 
 
 class Action(enum.StrEnum):
@@ -313,11 +313,14 @@ def _pseudonymised_names(
     if subject_findings:
         subject = pseudonymise_subject(subject, subject_findings, _pseudonyms_for(subject_findings, table), language)
     renamed: dict[int, str] = {}
+    identifiers = [f.clear for f in verdict.findings if f.kind in IDENTIFIER_KINDS and f.clear]
     for index, attachment in enumerate(message.attachments):
         name_findings = [f for f in verdict.findings if f.where is Where.ATTACHMENT_NAME and f.part == index and f.span]
-        if name_findings and not is_protected_attachment(attachment):
+        if is_protected_attachment(attachment):
+            continue
+        if name_findings or names_identifier(attachment.filename, identifiers):
             pseudonyms = _pseudonyms_for(name_findings, table)
-            renamed[index] = pseudonymise_filename(attachment.filename, name_findings, pseudonyms)
+            renamed[index] = pseudonymise_filename(attachment.filename, name_findings, pseudonyms, identifiers)
     return subject, renamed
 
 
