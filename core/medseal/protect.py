@@ -156,7 +156,18 @@ def _clear_value(name: str, value: str) -> str:
     if name == "reply-to":
         addresses = [a for _n, a in getaddresses([value]) if "@" in a and a.isascii() and " " not in a]
         return ", ".join(addresses)
-    return " ".join(value.split()) if _MSG_IDS.match(value) else ""
+    if not _MSG_IDS.match(value) or any(_national_number(run) for run in _ELEVEN_DIGITS.findall(value)):
+        return ""  # not message ids, or one holds what could be a national number whatever stands around it
+    return " ".join(value.split())
+
+
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
+
+
+def _national_number(digits: str) -> bool:
+    from stdnum.be import bis, nn
+
+    return bool(nn.is_valid(digits) or bis.is_valid(digits))
 
 
 def _pseudonyms_for(findings: Sequence[Finding], table: Mapping[str, str]) -> list[str]:
