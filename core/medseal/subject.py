@@ -107,7 +107,14 @@ def pseudonymise_filename(
         return filename
     stem, dot, extension = filename.rpartition(".")
     located = [(f, f.span) for f in findings if f.span is not None]
-    if not dot or len(extension) > 5 or not extension.isalnum() or any(end > len(stem) for _f, (_s, end) in located):
+    clear_words = {w for text in [*identifiers, *(f.clear for f in findings)] for w in _words_of(text)}
+    if (
+        not dot
+        or len(extension) > 5
+        or not extension.isalnum()
+        or extension.casefold() in clear_words
+        or any(end > len(stem) for _f, (_s, end) in located)
+    ):
         stem, extension, dot = filename, "", ""
     spans = [_whole_words(stem, span) for _f, span in located]
     banned = {w for start, end in spans for w in _words_of(stem[start:end])}
