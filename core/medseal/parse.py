@@ -93,6 +93,8 @@ def _clean(text: str) -> str:
 
 def _header_text(raw: str) -> str:
     """A header value as people read it: unfolded, 8-bit bytes decoded, RFC 2047 words decoded."""
+    if raw.isascii() and "=?" not in raw and "\n" not in raw:
+        return raw.strip()  # the common case, without a copy
     value = _unsurrogate("".join(raw.splitlines()))
     if "=?" in value:
         value = _safe(lambda: str(_POLICY.header_factory("subject", value)), value)
@@ -189,7 +191,8 @@ def _all_headers(message: MimePart) -> tuple[Header, ...]:
         prefix = "" if part is message else f"part {index}: "
         index += 1
         headers.extend(_part_headers(part, prefix))
-        if part.is_multipart() and not _content_type(part).startswith("message/"):
+        ctype = next((str(v) for k, v in part.raw_items() if k.lower() == "content-type"), "")
+        if part.is_multipart() and not ctype.lstrip().lower().startswith("message/"):
             stack.extend(reversed(_subparts(part)))
     return tuple(headers)
 
