@@ -132,20 +132,21 @@ def _attachment_with(**params: str) -> Callable[[str], bytes]:
             part.set_param("name", f"{text}.txt")  # Content-Type name= other than the file name
         if "filename" in params:
             part.replace_header("Content-Disposition", "attachment")
-            part.set_param("filename", f"rapport {text}.pdf" if params["filename"] == "pdf" else f"{text}.txt",
-                           header="Content-Disposition")
-            if params["filename"] == "pdf":
-                part.set_payload(_pdf(), "latin-1")
-                part.replace_header("Content-Type", "application/pdf")
+            part.set_param("filename", f"{text}.txt", header="Content-Disposition")
         return mail.as_bytes()
 
     return build
 
 
-def _pdf() -> str:
+def _pdf_named(text: str) -> bytes:
+    """A real (clear, readable) PDF whose file name carries the identifier: it travels re-encrypted under its
+    pseudonymised name."""
     from fixtures.documents import make_pdf
 
-    return make_pdf(["Resultats normaux"]).decode("latin-1")
+    mail = _base()
+    pdf = make_pdf(["Resultats normaux"])
+    mail.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"rapport {text}.pdf")
+    return mail.as_bytes()
 
 
 def _nested(depth: int, where: str) -> Callable[[str], bytes]:
@@ -225,7 +226,7 @@ CARRIERS: dict[str, Callable[[str], bytes]] = {
     "Content-Description": _attachment_with(description=""),
     "Content-Type name=": _attachment_with(name=""),
     "Content-Disposition filename= (RFC 2231)": _attachment_with(filename="txt"),
-    "PDF file name": _attachment_with(filename="pdf"),
+    "PDF file name": _pdf_named,
     "body text": _body,
     "body HTML": _html,
     "text attachment": _text_attachment,
@@ -478,3 +479,32 @@ def test_parse_sees_every_header_of_a_message() -> None:
     mail["Reply-To"] = '"Sophie Vandermeulen" <s@example.org>'
     names = [h.name for h in parse_message(mail.as_bytes()).headers]
     assert {"From", "From display name", "X-Patient", "Reply-To", "Reply-To display name", "Subject"} <= set(names)
+
+
+def test_compose_change_set_removes_identifying_headers_and_display_names() -> None:
+    import base64
+
+    import jsonschema
+
+    from medseal.service import protect, schema
+
+    snapshot = {
+        "version": 1,
+        "subject": "Rendez-vous",
+        "from": "dr@cabinet-medical.be",
+        "to": ["Sophie Vandermeulen <someone@gmail.com>"],
+        "body": {"text": "Bonjour", "html": None},
+        "attachments": [],
+        "headers": [{"name": "X-Patient", "value": "NISS 85.07.30-033.28"}],
+    }
+    settings = {
+        "practiceKey": base64.b64encode(bytes(32)).decode(),
+        "directoryCsv": "last_name,first_name\nVandermeulen,Sophie\n",
+    }
+    change_set = protect(snapshot, settings)
+    jsonschema.validate(change_set, schema("changeset"))
+    assert change_set["action"] == "apply"
+    assert change_set["removeHeaders"] == ["X-Patient"]
+    assert change_set["to"] == ["someone@gmail.com"]
+    assert {f["where"] for f in change_set["findings"]} >= {"header"}
+    jsonschema.validate(snapshot, schema("snapshot"))
