@@ -465,3 +465,25 @@ def test_round_trip(
     assert [(a.filename, a.data) for a in message.attachments] == attachments
     assert message.to == ("jeanne@example.com",)
     assert message.sender == "dr@cabinet-exemple.be"
+
+
+def test_every_header_is_read_decoded_and_unfolded() -> None:
+    raw = (
+        b"From: =?utf-8?q?Dr_G=C3=A9rard?= <dr@cabinet.be>\r\nTo: \"Dupont, Marie\" <m@gmail.com>\r\n"
+        b"Subject: One\r\nSubject: Two\r\nX-Patient: Marie\r\n Dupont\r\nComments: =?utf-8?b?w6l0w6k=?=\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/pdf; name=\"other.pdf\"\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''G%C3%A9rard.pdf\r\nContent-Description: scan\r\n"
+        b"\r\nx\r\n--b--\r\n"
+    )
+    message = parse_message(raw)
+    headers = [(h.name, h.value) for h in message.headers]
+    assert ("From display name", "Dr Gérard") in headers
+    assert ("To display name", "Dupont, Marie") in headers
+    assert [v for n, v in headers if n == "Subject"] == ["One", "Two"]
+    assert ("X-Patient", "Marie Dupont") in headers
+    assert ("Comments", "été") in headers
+    assert ("part 2: Content-Type name", "other.pdf") in headers
+    assert ("part 2: Content-Disposition filename", "Gérard.pdf") in headers
+    assert ("part 2: Content-Description", "scan") in headers
+    assert message.attachments[0].filename == "Gérard.pdf"

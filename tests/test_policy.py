@@ -68,3 +68,26 @@ def test_invalid_policy_names_key_and_line(text: str, expected: str) -> None:
 def test_parse_policy_never_raises_anything_but_policy_error(text: str) -> None:
     with contextlib.suppress(PolicyError):
         parse_policy(text)
+
+
+@pytest.mark.parametrize("mode", ["findings", "patients", "untrusted"])
+def test_protect_encrypt_modes(mode: str) -> None:
+    assert parse_policy(f'[protect]\nencrypt = "{mode}"\n').encrypt == mode
+    assert parse_policy("").encrypt == "findings"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[protect]\nlanguage = "fr"\nencrypt = "always"\n',
+            "line 3: protect.encrypt: must be one of findings, patients, untrusted",
+        ),
+        ("[protect]\nencrypt = true\n", "line 2: protect.encrypt: must be a string"),
+    ],
+    ids=["unknown-mode", "not-a-string"],
+)
+def test_protect_encrypt_errors_name_key_and_line(text: str, expected: str) -> None:
+    with pytest.raises(PolicyError) as error:
+        parse_policy(text, "policy.toml")
+    assert expected in str(error.value)

@@ -211,3 +211,41 @@ def test_round_trip_and_nothing_identifying_in_clear(parts: dict[str, object]) -
     again, outputs_again = protect_bytes(protected, CONTEXT, OPTIONS)
     assert again.action is Action.SEND, "protecting twice changes nothing more"
     assert parse_message(outputs_again[0]) == parse_message(protected)
+
+
+@pytest.mark.parametrize(
+    ("mode", "to", "encrypted"),
+    [
+        ("findings", "someone@gmail.com", False),
+        ("untrusted", "someone@gmail.com", True),
+        ("untrusted", "dr.x@chu.be", False),
+        ("patients", "someone@gmail.com", False),
+        ("patients", "marie@gmail.com", True),
+    ],
+)
+def test_protect_encrypt_policy(mode: str, to: str, encrypted: bool) -> None:
+    policy = parse_policy(f'[protect]\nencrypt = "{mode}"\n[recipients]\ntrusted_domains = ["chu.be"]\n')
+    clean = Message(subject="Rendez-vous", text_body="A jeudi.", sender="dr@cabinet.be", to=(to,))
+    result = protect_message(clean, ScanContext(directory=DIRECTORY, policy=policy), OPTIONS)
+    if encrypted:
+        assert result.action is Action.APPLY
+        assert [o.envelope for o in result.outgoing] == [Envelope.PDF_PASSWORD]
+        assert "A jeudi." not in (result.outgoing[0].message.text_body or "")
+    else:
+        assert result.action is Action.SEND
+
+
+def test_identifying_headers_are_dropped_and_display_names_neutralised() -> None:
+    raw = (
+        b"From: Dr Lebrun <dr@cabinet.be>\r\nTo: \"Marie Dupont\" <someone@gmail.com>\r\n"
+        b"Reply-To: \"Marie Dupont\" <secretariat@cabinet.be>\r\nSubject: Suivi\r\n"
+        b"X-Patient: NISS 85.07.30-033.28\r\nMessage-ID: <abc@cabinet.be>\r\n\r\nBonjour\r\n"
+    )
+    result, (output,) = protect_bytes(raw, CONTEXT, OPTIONS)
+    assert result.action is Action.APPLY
+    sent = email.message_from_bytes(output, policy=email.policy.default)
+    assert sent["X-Patient"] is None
+    assert str(sent["To"]) == "someone@gmail.com"
+    assert str(sent["Reply-To"]) == "secretariat@cabinet.be"
+    assert sent["Message-ID"] == "<abc@cabinet.be>"
+    assert b"Dupont" not in output and b"85.07.30" not in output

@@ -80,3 +80,25 @@ def test_identifiers_to_trusted_recipients_only_warn_except_in_the_subject() -> 
     assert body_only.level is Level.WARN and not body_only.needs_encryption
     in_subject = scan_message(Message(subject="NISS 85.07.30-033.28", to=("dr@chu.be",)), context)
     assert in_subject.level is Level.BLOCK
+
+
+def test_headers_are_scanned_and_named_in_the_detail() -> None:
+    from medseal.model import Header
+
+    message = Message(
+        subject="Suivi",
+        text_body="Bonjour",
+        sender="dr@cabinet.be",
+        to=("someone@gmail.com",),
+        headers=(
+            Header("Subject", "Suivi"),
+            Header("Date", "Mon, 12 Mar 1985 10:00:00 +0100"),
+            Header("X-Ref", "NISS 85.07.30-033.28"),
+            Header("To", "someone@gmail.com"),
+        ),
+    )
+    verdict = scan_message(message)
+    (finding,) = [f for f in verdict.findings if f.where is Where.HEADER]
+    assert finding.kind is Kind.NISS and finding.part == 2
+    assert finding.detail.startswith("X-Ref: ")
+    assert verdict.level is Level.BLOCK

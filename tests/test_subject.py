@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -79,3 +81,47 @@ def test_identifier_never_survives(before: str, after: str) -> None:
     result = pseudonymise_subject(subject, [finding], ["P-AAAA-BBBB"], "fr")
     assert identifier not in result
     assert result.endswith("P-AAAA-BBBB")
+
+
+@pytest.mark.parametrize(
+    ("name", "part", "expected"),
+    [
+        ("Dupont85073003328.pdf", "Dupont", "P-AAAA-BBBB.pdf"),
+        ("P-XXXX-XXXX_85073003328.pdf", "P-XXXX-XXXX", "P-AAAA-BBBB.pdf"),
+        ("dupont_labo_DUPONT_2024-03-12.pdf", "dupont", "P-AAAA-BBBB_labo.pdf"),
+    ],
+    ids=["glued-number", "number-beside", "word-elsewhere-and-date"],
+)
+def test_pseudonymised_filename_keeps_no_digit_run_nor_identifier_word(name: str, part: str, expected: str) -> None:
+    start = name.index(part)
+    finding = Finding(Kind.PATIENT_NAME, Where.ATTACHMENT_NAME, (start, start + len(part)), 0.9, "x", "", clear=part)
+    assert pseudonymise_filename(name, [finding], ["P-AAAA-BBBB"]) == expected
+
+
+name_words = st.text(alphabet=st.characters(categories=["L"]), min_size=2, max_size=10)
+glue = st.sampled_from(("_", " ", "-", ".", "", " - "))
+
+
+@given(
+    before=st.lists(name_words, max_size=3),
+    surname=name_words,
+    digits=st.text(alphabet="0123456789", min_size=6, max_size=12),
+    joins=st.tuples(glue, glue),
+    extension=st.sampled_from(("pdf", "docx", "txt", "")),
+)
+def test_pseudonymised_filename_property(
+    before: list[str], surname: str, digits: str, joins: tuple[str, str], extension: str
+) -> None:
+    """Whatever surrounds them, neither the identifier's words nor a run of six digits survive."""
+    prefix = "_".join(before) + ("_" if before else "")
+    stem = f"{prefix}{surname}{joins[0]}{digits}{joins[1]}{surname.upper()}"
+    name = f"{stem}.{extension}" if extension else stem
+    start = len(prefix)
+    finding = Finding(
+        Kind.PATIENT_NAME, Where.ATTACHMENT_NAME, (start, start + len(surname)), 0.9, "x", "", clear=surname
+    )
+    result = pseudonymise_filename(name, [finding], ["P-AAAA-BBBB"])
+    assert result.startswith("P-AAAA-BBBB")
+    rest = result.removeprefix("P-AAAA-BBBB")
+    assert surname.casefold() not in {w.casefold() for w in re.findall(r"[^\W_]+", rest)}
+    assert not re.search(r"\d(?:[\W_]*\d){5,}", rest)

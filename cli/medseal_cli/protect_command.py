@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from medseal.compose import ENVELOPE_HEADER, preserved_headers, to_bytes
+from medseal.compose import ENVELOPE_HEADER, to_bytes
 from medseal.crypto.passwords import FLOOR_BITS, assess_access_code
 from medseal.i18n import t
 from medseal.parse import parse_message
@@ -94,8 +94,7 @@ def protect_bytes(
 ) -> tuple[ProtectResult, list[bytes]]:
     """Protect one raw message; the RFC 5322 bytes of each message to send."""
     result = protect_message(parse_message(raw), context, options)
-    headers = preserved_headers(raw)
-    return result, [render(outgoing, headers) for outgoing in result.outgoing]
+    return result, [render(outgoing, {}) for outgoing in result.outgoing]
 
 
 def render(outgoing: Outgoing, headers: dict[str, str]) -> bytes:

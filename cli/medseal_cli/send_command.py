@@ -10,7 +10,6 @@ import argparse
 import sys
 from dataclasses import replace
 
-from medseal.compose import preserved_headers
 from medseal.parse import parse_message
 from medseal.protect import Action, Outgoing, protect_message
 from medseal_cli.context import check_recipients_codes, key_path, load_context, resolve_language
@@ -78,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
         relay(without_bcc, sender, recipients, config)
         log()
         return EXIT_OK
-    headers = preserved_headers(raw)
-    rendered = [(outgoing, strip_bcc(render(outgoing, headers))) for outgoing in result.outgoing]
+    rendered = [(outgoing, strip_bcc(render(outgoing, {}))) for outgoing in result.outgoing]
     delivered: list[Outgoing] = []
     failure: RelayError | None = None
     for outgoing, data in rendered:

@@ -10,6 +10,9 @@ from email.message import EmailMessage
 from medseal.model import Message
 
 ENVELOPE_HEADER = "X-Medseal-Envelope"
+#: The only fields of :attr:`Message.headers` written back (besides From/To/Cc/Subject, the MIME structure
+#: and what the caller adds): protect decides which of them are clean (:func:`medseal.protect.clear_headers`).
+CLEAR_HEADERS = ("Date", "Message-ID", "In-Reply-To", "References", "Reply-To")
 
 
 def _main_and_sub(content_type: str) -> tuple[str, str]:
@@ -20,7 +23,9 @@ def _main_and_sub(content_type: str) -> tuple[str, str]:
 
 
 def build_email(message: Message, extra_headers: Mapping[str, str] | None = None) -> EmailMessage:
-    """An ``EmailMessage`` for ``message``: text (and HTML alternative) body, then the attachments."""
+    """An ``EmailMessage`` for ``message``: text (and HTML alternative) body, then the attachments.
+
+    Of ``message.headers`` only the :data:`CLEAR_HEADERS` are written; ``extra_headers`` come on top."""
     mail = EmailMessage(policy=email.policy.SMTP)
     if message.sender:
         mail["From"] = message.sender
@@ -29,7 +34,9 @@ def build_email(message: Message, extra_headers: Mapping[str, str] | None = None
     if message.cc:
         mail["Cc"] = ", ".join(message.cc)
     mail["Subject"] = message.subject
-    extra = dict(extra_headers or {})
+    own = {h.name.lower(): h.value for h in reversed(message.headers)}
+    extra = {name: own[name.lower()] for name in CLEAR_HEADERS if own.get(name.lower())}
+    extra.update(extra_headers or {})
     mail["Date"] = extra.pop("Date", None) or email.utils.formatdate(localtime=False)
     mail["Message-ID"] = extra.pop("Message-ID", None) or email.utils.make_msgid(domain="medseal.invalid")
     mail["MIME-Version"] = "1.0"
@@ -46,20 +53,6 @@ def build_email(message: Message, extra_headers: Mapping[str, str] | None = None
         else:
             mail.add_attachment(attachment.data, maintype=main, subtype=sub, filename=attachment.filename)
     return mail
-
-
-PRESERVED_HEADERS = ("Date", "Message-ID", "In-Reply-To", "References", "Reply-To")
-
-
-def preserved_headers(raw: bytes) -> dict[str, str]:
-    """The threading and date headers of an original message, to keep on its protected version."""
-    parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
-    kept = {}
-    for name in PRESERVED_HEADERS:
-        value = parsed.get(name)
-        if value is not None:
-            kept[name] = " ".join(str(value).split())
-    return kept
 
 
 def to_bytes(message: Message, extra_headers: Mapping[str, str] | None = None) -> bytes:

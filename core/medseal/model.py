@@ -17,6 +17,7 @@ class Where(enum.StrEnum):
     ATTACHMENT = "attachment"
     ATTACHMENT_NAME = "attachment_name"
     RECIPIENTS = "recipients"
+    HEADER = "header"  # any other header field; the finding's detail names it
 
 
 class Kind(enum.StrEnum):
@@ -59,6 +60,29 @@ class Attachment:
     data: bytes = field(repr=False)
 
 
+# --- header fields (every header is content) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    """One header field as a reader sees it: ``value`` unfolded, 8-bit bytes and RFC 2047 words decoded.
+
+    ``name`` is the field name as written (``Reply-To``, ``X-Patient``); the file-name parameters of a part
+    are listed as ``Content-Type name`` and ``Content-Disposition filename`` (RFC 2231 decoded), the fields of
+    a MIME part other than the message's own top level are prefixed with ``part N: ``."""
+
+    name: str
+    value: str = field(repr=False)
+
+    @property
+    def key(self) -> str:
+        """The field name in lower case, without its part prefix."""
+        return self.name.rpartition(": ")[2].lower()
+
+
+# --- the message ------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Message:
     """An outgoing message, whatever front it came from. Addresses are bare ``local@domain`` strings."""
@@ -72,6 +96,9 @@ class Message:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     bcc: tuple[str, ...] = ()
+    #: every header field of the message and of its MIME parts, in order (the first Subject included); not
+    #: compared: two renderings of one message differ in boundaries and dates, not in content
+    headers: tuple[Header, ...] = field(default=(), compare=False)
 
     @property
     def recipients(self) -> tuple[str, ...]:

@@ -15,6 +15,11 @@ Parsed with the stdlib ``email`` package (``policy.default``), read defensively:
   ``Content-Disposition: attachment``), decoded with the declared charset, then UTF-8, then Windows-1252 /
   Latin-1, line endings as ``\n``; several of one kind are joined with newlines. A multipart without a
   usable boundary is a text body.
+- **Every header is content**: :attr:`Message.headers` lists every field of the message and of each of its
+  MIME parts, unfolded and decoded (cheaply: the raw values the parser kept, RFC 2047 words decoded only where
+  there are some), plus one ``<Field> display name`` entry per display name of an address field and the
+  ``name=`` / ``filename=`` parameters of every part (RFC 2231 decoded). Attached messages keep their own
+  headers; they are read when the attachment is scanned.
 - **Attachments** are every other leaf — inline images included — plus attached messages, kept whole:
   ``content_type`` ``message/rfc822`` and ``data`` the bytes of the inner message. A part without a file name
   is called ``attachment-N`` with an extension from its content type.
@@ -32,13 +37,13 @@ from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.message import Message as MimePart
 from email.parser import BytesParser
-from email.utils import getaddresses
+from email.utils import collapse_rfc2231_value, getaddresses
 from typing import TypeVar, cast
 
 from medseal.errors import InputError
 from medseal.extract import extension_for
 from medseal.extract.plain import decode_text
-from medseal.model import Attachment, Message
+from medseal.model import Attachment, Header, Message
 
 _MAIL_HEADERS = frozenset(
     {
@@ -88,6 +93,8 @@ def _clean(text: str) -> str:
 
 def _header_text(raw: str) -> str:
     """A header value as people read it: unfolded, 8-bit bytes decoded, RFC 2047 words decoded."""
+    if raw.isascii() and "=?" not in raw and "\n" not in raw:
+        return raw.strip()  # the common case, without a copy
     value = _unsurrogate("".join(raw.splitlines()))
     if "=?" in value:
         value = _safe(lambda: str(_POLICY.header_factory("subject", value)), value)
@@ -127,6 +134,67 @@ def _addresses(message: MimePart, *names: str) -> tuple[str, ...]:
         if bare not in found:
             found.append(bare)
     return tuple(found)
+
+
+#: Fields that hold mailboxes: their display names are listed as headers of their own.
+ADDRESS_HEADERS = frozenset(
+    {
+        "from", "to", "cc", "bcc", "reply-to", "sender", "resent-from", "resent-to", "resent-cc", "resent-bcc",
+        "resent-sender", "disposition-notification-to", "return-receipt-to", "errors-to", "mail-followup-to",
+        "mail-reply-to",
+    }
+)
+_FILE_PARAMS = (("content-type", "name"), ("content-disposition", "filename"))
+
+
+def _flat(raw: str) -> str:
+    return _unsurrogate("".join(raw.splitlines()))
+
+
+def _file_param(raw: str, field: str, param: str) -> str:
+    """A ``name=`` / ``filename=`` parameter of one raw field value, RFC 2231 and 2047 decoded."""
+    probe = MimePart()  # compat32: a cheap parameter parser, no header objects
+    probe[field] = raw
+    value = _safe(lambda: probe.get_param(param, header=field), None)
+    if not value:
+        return ""
+    text = _safe(lambda: collapse_rfc2231_value(value), str(value))
+    return _header_text(str(text))
+
+
+def _part_headers(part: MimePart, prefix: str) -> Iterator[Header]:
+    """Every field of one part, decoded, then the display names and file-name parameters it carries."""
+    for name, value in part.raw_items():
+        raw = str(value)
+        yield Header(prefix + name, _header_text(raw))
+        key = name.strip().lower()
+        if key in ADDRESS_HEADERS:
+            no_pairs: list[tuple[str, str]] = []
+            for display, _address in _safe(lambda: _lenient_getaddresses([_flat(raw)]), no_pairs):  # noqa: B023
+                decoded = _header_text(display)
+                if decoded:
+                    yield Header(f"{prefix}{name} display name", decoded)
+        for field, param in _FILE_PARAMS:
+            if key == field and param in raw.lower():
+                decoded = _file_param(raw, field, param)
+                if decoded:
+                    yield Header(f"{prefix}{name} {param}", decoded)
+
+
+def _all_headers(message: MimePart) -> tuple[Header, ...]:
+    """The headers of the message and of every MIME part under it (attached messages excluded)."""
+    headers: list[Header] = []
+    stack: list[MimePart] = [message]
+    index = 0
+    while stack:
+        part = stack.pop()
+        prefix = "" if part is message else f"part {index}: "
+        index += 1
+        headers.extend(_part_headers(part, prefix))
+        ctype = next((str(v) for k, v in part.raw_items() if k.lower() == "content-type"), "")
+        if part.is_multipart() and not ctype.lstrip().lower().startswith("message/"):
+            stack.extend(reversed(_subparts(part)))
+    return tuple(headers)
 
 
 def _content_type(part: MimePart) -> str:
@@ -277,6 +345,7 @@ def _build(message: MimePart) -> Message:
         to=_addresses(message, "to"),
         cc=_addresses(message, "cc"),
         bcc=_addresses(message, "bcc"),
+        headers=_all_headers(message),
     )
 
 

@@ -18,7 +18,12 @@ too_many_recipients = "warn"
 [protect]
 fix_recipients = "bcc"          # bcc | split: how --fix-recipients separates patients
 language = "fr"
+encrypt = "findings"            # findings | patients | untrusted: when to put the content in an envelope
 ```
+
+``[protect] encrypt`` says when a message to an untrusted mailbox goes inside an envelope: ``findings`` (the
+default) when medseal found patient data in it; ``patients`` also every message to a directory patient,
+whatever it says; ``untrusted`` every message to a mailbox the policy does not trust.
 """
 
 from __future__ import annotations
@@ -110,6 +115,7 @@ DEFAULT_SEVERITY: dict[Kind, Level] = {
 }
 
 FIX_RECIPIENT_MODES = ("bcc", "split")
+ENCRYPT_MODES = ("findings", "patients", "untrusted")
 LANGUAGES = ("fr", "nl", "de", "en")
 
 
@@ -126,6 +132,7 @@ class Policy:
     severity: dict[Kind, Level] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     fix_recipients: str = "bcc"
     language: str = ""
+    encrypt: str = "findings"  # one of ENCRYPT_MODES
     smtp: dict[str, Any] = field(default_factory=dict)
 
     def is_trusted(self, address: str) -> bool:
@@ -168,7 +175,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "ehealthbox_domains": "list",
         "professionals": "list",
     },
-    "protect": {"fix_recipients": "str", "language": "str"},
+    "protect": {"fix_recipients": "str", "language": "str", "encrypt": "str"},
 }
 
 
@@ -214,6 +221,8 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         raise _fail(
             source, text, "protect.fix_recipients", f"must be one of {', '.join(FIX_RECIPIENT_MODES)}"
         )
+    if policy.encrypt not in ENCRYPT_MODES:
+        raise _fail(source, text, "protect.encrypt", f"must be one of {', '.join(ENCRYPT_MODES)}")
     if policy.language and policy.language not in LANGUAGES:
         raise _fail(source, text, "protect.language", f"must be one of {', '.join(LANGUAGES)}")
     if policy.max_to < 1 or policy.max_cc < 0:

@@ -10,17 +10,21 @@ What protect cannot fix (an eHealthBox recipient, a mistyped domain, a misdirect
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from email.utils import format_datetime, getaddresses, parsedate_to_datetime
 
+from medseal.compose import CLEAR_HEADERS
 from medseal.crypto.passwords import generate_password
-from medseal.crypto.pseudonym import pseudonym
+from medseal.crypto.pseudonym import normalise_identity, pseudonym
 from medseal.directory import Directory
+from medseal.errors import InputError
 from medseal.i18n import t
-from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Kind, Level, Message, Verdict, Where
+from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Header, Kind, Level, Message, Verdict, Where
 from medseal.recognise import is_protected_attachment
 from medseal.scan import ScanContext, finding_level, scan_message
-from medseal.subject import pseudonymise_filename, pseudonymise_subject
+from medseal.subject import names_identifier, pseudonymise_filename, pseudonymise_subject
 
 
 class Action(enum.StrEnum):
@@ -90,9 +94,80 @@ class ProtectResult:
         return tuple(dict.fromkeys(o.password for o in self.outgoing if o.password))
 
 
+def _identity(patient_key: str) -> str | None:
+    """``patient_key`` as an identity a pseudonym can be made of, or None. A name key with a first name only
+    (``name:|gerard``: "mevrouw Gérard", a surname that is also a first name) stands for that surname."""
+    last, bar, first = patient_key.removeprefix("name:").partition("|")
+    candidates = [patient_key]
+    if patient_key.startswith("name:") and bar and not last.strip() and first.strip():
+        candidates.append(f"name:{first}|")
+    for candidate in candidates:
+        try:
+            normalise_identity(candidate)
+        except InputError:
+            continue
+        return candidate
+    return None
+
+
 def _patient_pseudonyms(findings: Sequence[Finding], key: bytes) -> dict[str, str]:
-    keys = dict.fromkeys(f.patient_key for f in findings if f.patient_key and f.kind in IDENTIFIER_KINDS)
-    return {patient_key: pseudonym(key, patient_key) for patient_key in keys}
+    """One pseudonym per patient the findings are about; a key no identity can be made of gets none (its
+    text is still cut out of the subject and the file names)."""
+    table: dict[str, str] = {}
+    for finding in findings:
+        if finding.kind not in IDENTIFIER_KINDS or not finding.patient_key or finding.patient_key in table:
+            continue
+        identity = _identity(finding.patient_key)
+        if identity is not None:
+            table[finding.patient_key] = pseudonym(key, identity)
+    return table
+
+
+# --- the clear headers: an allowlist --------------------------------------------------------------------------
+
+_MSG_IDS = re.compile(r"^(?:\s*<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>)+\s*$")
+
+
+def clear_headers(message: Message, verdict: Verdict) -> tuple[Header, ...]:
+    """The original's header fields that may travel in clear: those of :data:`~medseal.compose.CLEAR_HEADERS`
+    at the message's top level that no finding was made in — the date re-written from its parse, message ids
+    only when they are message ids, ``Reply-To`` as bare addresses (display names never travel). Everything
+    else (``X-…``, ``Comments``, ``Keywords``, a second ``Subject``, display names, ``Content-Description``...)
+    is dropped: the outgoing message is rebuilt from the model, with pseudonymised subject and file names."""
+    tainted = {f.part for f in verdict.findings if f.where is Where.HEADER}
+    allowed = {name.lower(): name for name in CLEAR_HEADERS}
+    kept: dict[str, Header] = {}
+    for index, header in enumerate(message.headers):
+        name = header.name.lower()
+        if name not in allowed or name in kept or index in tainted:
+            continue
+        value = _clear_value(name, header.value)
+        if value:
+            kept[name] = Header(allowed[name], value)
+    return tuple(kept.values())
+
+
+def _clear_value(name: str, value: str) -> str:
+    if name == "date":
+        try:
+            return format_datetime(parsedate_to_datetime(value))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return ""
+    if name == "reply-to":
+        addresses = [a for _n, a in getaddresses([value]) if "@" in a and a.isascii() and " " not in a]
+        return ", ".join(addresses)
+    if not _MSG_IDS.match(value) or any(_national_number(run) for run in _ELEVEN_DIGITS.findall(value)):
+        return ""  # not message ids, or one holds what could be a national number whatever stands around it
+    return " ".join(value.split())
+
+
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
+
+
+def _national_number(digits: str) -> bool:
+    from stdnum.be import bis, nn
+
+    return bool(nn.is_valid(digits) or bis.is_valid(digits))
 
 
 def _pseudonyms_for(findings: Sequence[Finding], table: Mapping[str, str]) -> list[str]:
@@ -249,22 +324,46 @@ def _pseudonymised_names(
     if subject_findings:
         subject = pseudonymise_subject(subject, subject_findings, _pseudonyms_for(subject_findings, table), language)
     renamed: dict[int, str] = {}
+    identifiers = [f.clear for f in verdict.findings if f.kind in IDENTIFIER_KINDS and f.clear]
     for index, attachment in enumerate(message.attachments):
         name_findings = [f for f in verdict.findings if f.where is Where.ATTACHMENT_NAME and f.part == index and f.span]
-        if name_findings and not is_protected_attachment(attachment):
+        if is_protected_attachment(attachment):
+            continue
+        if name_findings or names_identifier(attachment.filename, identifiers):
             pseudonyms = _pseudonyms_for(name_findings, table)
-            renamed[index] = pseudonymise_filename(attachment.filename, name_findings, pseudonyms)
+            renamed[index] = pseudonymise_filename(attachment.filename, name_findings, pseudonyms, identifiers)
     return subject, renamed
 
 
 def protect_message(message: Message, context: ScanContext, options: ProtectOptions) -> ProtectResult:
-    """Scan ``message`` and return what to send instead (or why nothing can be sent)."""
-    verdict = scan_message(message, context)
+    """Scan ``message`` and return what to send instead (or why nothing can be sent).
+
+    Never fails on the message itself: whatever goes wrong while reading or judging it blocks the send with
+    the catalogue's ``reason.core_failed`` (fail closed); only the envelope stage may raise, on what the
+    user supplied (a certificate, a password)."""
+    try:
+        verdict = scan_message(message, context)
+        table = _patient_pseudonyms(verdict.findings, options.key)
+        subject, renamed = _pseudonymised_names(message, verdict, table, options.language)
+        headers = clear_headers(message, verdict)
+    except Exception as exc:  # fail closed: a message the user wants protected is never an internal error
+        reason = t("reason.core_failed", options.language, detail=type(exc).__name__)
+        return ProtectResult(Verdict(Level.BLOCK, (), ("core_failed",)), Action.BLOCK, (), (reason,), ())
+    return _carry_out(replace(message, headers=headers), verdict, table, subject, renamed, context, options)
+
+
+def _carry_out(
+    message: Message,
+    verdict: Verdict,
+    table: Mapping[str, str],
+    subject: str,
+    renamed: Mapping[int, str],
+    context: ScanContext,
+    options: ProtectOptions,
+) -> ProtectResult:
     directory = context.directory or Directory()
     language = options.language
-    table = _patient_pseudonyms(verdict.findings, options.key)
     all_pseudonyms = tuple(table.values())
-    subject, renamed = _pseudonymised_names(message, verdict, table, language)
 
     def blocked(reasons: list[str], kinds: list[Kind]) -> ProtectResult:
         return ProtectResult(
@@ -282,7 +381,8 @@ def protect_message(message: Message, context: ScanContext, options: ProtectOpti
     if blockers:
         return blocked([t(_REASON_FOR.get(kind, "ui.blocked"), language) for kind in blockers], blockers)
     needs_recipient_fix = options.fix_recipients and any(f.kind in _FIXED_BY_RECIPIENTS for f in verdict.findings)
-    if all(f.where is Where.RECIPIENTS for f in verdict.findings) and not needs_recipient_fix:
+    unchanged = all(f.where is Where.RECIPIENTS for f in verdict.findings) and not verdict.needs_encryption
+    if unchanged and not needs_recipient_fix:
         return ProtectResult(verdict, Action.SEND, (Outgoing(message, Envelope.NONE),), (), all_pseudonyms, subject)
 
     reasons: list[str] = []
@@ -290,6 +390,8 @@ def protect_message(message: Message, context: ScanContext, options: ProtectOpti
         reasons.append(t("reason.subject_pseudonymised", language, pseudonym=", ".join(all_pseudonyms) or "—"))
     if renamed:
         reasons.append(t("reason.filename_renamed", language))
+    if any(f.where is Where.HEADER for f in verdict.findings):
+        reasons.append(t("reason.headers_dropped", language))
     groups, recipient_reasons = _recipient_groups(
         replace(message, subject=subject), verdict, directory, context.policy.fix_recipients, options
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from medseal.detect.birthdates import find_birth_dates
 from medseal.detect.names import find_names
@@ -14,7 +14,18 @@ from medseal.detect.recipients import check_recipients
 from medseal.directory import Directory
 from medseal.errors import InputError, UnreadableAttachment
 from medseal.extract import Limits, extract_text, html_to_text, is_message
-from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Kind, Level, Message, Verdict, Where
+from medseal.model import (
+    IDENTIFIER_KINDS,
+    Attachment,
+    Finding,
+    Header,
+    Kind,
+    Level,
+    Message,
+    Verdict,
+    Where,
+)
+from medseal.parse import ADDRESS_HEADERS
 from medseal.policy import Policy
 from medseal.recognise import is_protected_attachment
 
@@ -110,11 +121,56 @@ def _relocate(finding: Finding, index: int) -> Finding:
     )
 
 
+#: Fields whose values are the MIME structure itself (their file-name parameters are listed apart).
+_STRUCTURE_HEADERS = frozenset({"mime-version", "content-type", "content-transfer-encoding", "content-disposition"})
+#: Fields written by machines (dates, relays, signatures): only a national number can hide there; looking for
+#: names and birth dates in them would flag every message ("Date: 12 Mar 1985" is the date it was sent).
+_MACHINE_HEADERS = frozenset(
+    {
+        "date", "received", "x-received", "dkim-signature", "arc-seal", "arc-message-signature",
+        "arc-authentication-results", "authentication-results", "received-spf", "x-google-dkim-signature",
+        "x-gm-message-state", "x-google-smtp-source", "thread-index", "x-ms-exchange-organization-authas",
+    }
+)
+
+
+def scan_headers(message: Message, context: ScanContext) -> list[Finding]:
+    """Identifiers in every header field other than the subject: a second ``Subject``, ``Reply-To``'s and the
+    recipients' display names, ``In-Reply-To``, ``References``, ``X-…``, ``Comments``, ``Keywords``,
+    ``Content-Description``, the file-name parameters of each part... The addresses themselves are where the
+    message goes, not content. ``detail`` starts with the field's name; ``part`` is the field's index in
+    :attr:`Message.headers`."""
+    findings: list[Finding] = []
+    first_subject = True
+    file_names = {a.filename for a in message.attachments}  # scanned as attachment names
+    for index, header in enumerate(message.headers):
+        key = header.key
+        if key == "subject" and header.name.lower() == "subject" and first_subject:
+            first_subject = False  # the subject itself: scanned as such
+            continue
+        if key in ADDRESS_HEADERS or key in _STRUCTURE_HEADERS or not header.value:
+            continue
+        if key.endswith(("content-type name", "content-disposition filename")) and header.value in file_names:
+            continue
+        if key in _MACHINE_HEADERS:
+            found = find_niss(header.value, Where.HEADER, index)
+        else:
+            found = scan_text(header.value, Where.HEADER, context, index, writer=message.sender_name)
+        findings += [_in_header(finding, header) for finding in found]
+    return findings
+
+
+def _in_header(finding: Finding, header: Header) -> Finding:
+    return replace(finding, detail=f"{header.name}: {finding.detail}")
+
+
 def _content_findings(message: Message, context: ScanContext, depth: int = 0) -> list[Finding]:
-    """Findings in the subject, the bodies and the attachments. An HTML body is scanned as the text a reader
-    sees (spans point into that text), plus national numbers hidden in its markup (spans into the HTML)."""
+    """Findings in the subject, the other headers, the bodies and the attachments. An HTML body is scanned as
+    the text a reader sees (spans point into that text), plus national numbers hidden in its markup (spans into
+    the HTML)."""
     writer = message.sender_name
     findings = scan_text(message.subject, Where.SUBJECT, context, writer=writer)
+    findings += scan_headers(message, context)
     body = scan_text(message.text_body or "", Where.BODY, context, writer=writer)
     if message.html_body:
         html = scan_text(html_to_text(message.html_body), Where.BODY, context, writer=writer)
@@ -132,14 +188,27 @@ def scan_message(message: Message, context: ScanContext | None = None) -> Verdic
     context = context or ScanContext()
     content = _content_findings(message, context)
     findings = content + check_recipients(message, content, context.directory, context.policy)
-    return judge(message, findings, context.policy)
+    return judge(message, findings, context.policy, context.directory)
 
 
-def needs_encryption(message: Message, findings: Iterable[Finding], policy: Policy) -> bool:
-    """Patient data in the content and at least one recipient whose mailbox policy does not trust."""
-    carries_data = any(f.kind in CONTENT_KINDS for f in findings)
+def needs_encryption(
+    message: Message, findings: Iterable[Finding], policy: Policy, directory: Directory | None = None
+) -> bool:
+    """Whether the content goes inside an envelope, by ``[protect] encrypt``: ``findings`` (patient data in the
+    content and at least one recipient policy does not trust), ``patients`` (that, or any recipient is a
+    directory patient), ``untrusted`` (any recipient policy does not trust, whatever the content)."""
     untrusted = not message.recipients or any(not policy.is_trusted(a) for a in message.recipients)
+    if policy.encrypt == "untrusted" and untrusted:
+        return True
+    to_patient = directory is not None and any(directory.patient_by_email(a) for a in message.recipients)
+    if policy.encrypt == "patients" and to_patient:
+        return True
+    carries_data = any(f.kind in CONTENT_KINDS for f in findings)
     return carries_data and untrusted
+
+
+#: Where an identifier travels in clear whatever the envelope, unless protect rewrites or drops it.
+CLEAR_FIELDS = frozenset({Where.SUBJECT, Where.ATTACHMENT_NAME, Where.HEADER})
 
 
 def finding_level(finding: Finding, encrypted: bool, policy: Policy) -> Level:
@@ -147,15 +216,17 @@ def finding_level(finding: Finding, encrypted: bool, policy: Policy) -> Level:
     recipient is trusted (no envelope needed); in the subject or a file name they always count, since the
     guidance asks for a pseudonymised subject."""
     level = policy.level_of(finding.kind)
-    in_clear_fields = finding.where in (Where.SUBJECT, Where.ATTACHMENT_NAME)
+    in_clear_fields = finding.where in CLEAR_FIELDS
     if finding.kind in CONTENT_KINDS and not encrypted and not in_clear_fields:
         return min(level, Level.WARN)
     return level
 
 
-def judge(message: Message, findings: list[Finding], policy: Policy) -> Verdict:
+def judge(
+    message: Message, findings: list[Finding], policy: Policy, directory: Directory | None = None
+) -> Verdict:
     """Turn findings into a verdict: the worst level policy gives any of them."""
-    encrypt = needs_encryption(message, findings, policy)
+    encrypt = needs_encryption(message, findings, policy, directory)
     level = Level.OK
     reasons: list[str] = []
     for finding in findings:

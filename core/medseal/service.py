@@ -22,7 +22,7 @@ from medseal.directory import Directory, parse_directory
 from medseal.errors import DirectoryError, MedsealError, PolicyError, SnapshotError
 from medseal.i18n import catalogue as _catalogue
 from medseal.i18n import normalise_language, t
-from medseal.model import Attachment, Message
+from medseal.model import Attachment, Header, Message, Where
 from medseal.policy import Policy, parse_policy
 from medseal.protect import Action, Envelope, ProtectOptions, ProtectResult, protect_message
 from medseal.scan import ScanContext
@@ -60,6 +60,27 @@ def _optional_text(value: Any, field: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise SnapshotError(f"{field} must be a string or null")
+
+
+def _bare(entries: tuple[str, ...]) -> tuple[str, ...]:
+    """``Marie Dupont <marie@example.be>`` as ``marie@example.be`` (the name is a header of its own)."""
+    return tuple((parseaddr(e)[1] if "<" in e else "") or e for e in entries)
+
+
+def _headers(document: Mapping[str, Any]) -> tuple[Header, ...]:
+    """The snapshot's other header fields, and one ``<Field> display name`` per named recipient."""
+    raw = document.get("headers") or []
+    if not isinstance(raw, list) or not all(
+        isinstance(h, Mapping) and isinstance(h.get("name"), str) and isinstance(h.get("value"), str) for h in raw
+    ):
+        raise SnapshotError("headers must be a list of {name, value} strings")
+    headers = [Header(h["name"], h["value"]) for h in raw]
+    for field, title in (("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")):
+        for entry in _strings(document.get(field), field):
+            name = parseaddr(entry)[0].strip()
+            if name:
+                headers.append(Header(f"{title} display name", name))
+    return tuple(headers)
 
 
 def parse_snapshot(document: Mapping[str, Any]) -> Snapshot:
@@ -100,9 +121,10 @@ def parse_snapshot(document: Mapping[str, Any]) -> Snapshot:
         attachments=tuple(attachments),
         sender=sender.strip(),
         sender_name=sender_name.strip(),
-        to=_strings(document.get("to"), "to"),
-        cc=_strings(document.get("cc"), "cc"),
-        bcc=_strings(document.get("bcc"), "bcc"),
+        to=_bare(_strings(document.get("to"), "to")),
+        cc=_bare(_strings(document.get("cc"), "cc")),
+        bcc=_bare(_strings(document.get("bcc"), "bcc")),
+        headers=_headers(document),
     )
     language = document.get("language")
     return Snapshot(message, tuple(ids), normalise_language(language if isinstance(language, str) else None))
@@ -160,9 +182,18 @@ def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) ->
         document["subject"] = sent.subject
     if (sent.text_body, sent.html_body) != (original.text_body, original.html_body):
         document["body"] = {"text": sent.text_body, "html": sent.html_body}
+    tainted = {f.part for f in result.verdict.findings if f.where is Where.HEADER}
+    named = {h.name for i, h in enumerate(original.headers) if i in tainted}
     for field in ("to", "cc", "bcc"):
-        if getattr(sent, field) != getattr(original, field):
+        if getattr(sent, field) != getattr(original, field) or f"{field.title()} display name" in named:
+            # a display name that identifies the patient goes: the bare addresses stay
             document[field] = list(getattr(sent, field))
+    clear = {h.name.lower() for h in sent.headers}
+    document["removeHeaders"] = list(
+        dict.fromkeys(
+            h.name for h in original.headers if not h.name.endswith(" display name") and h.name.lower() not in clear
+        )
+    )
     kept = [index for index, attachment in enumerate(original.attachments) if attachment in sent.attachments]
     document["removeAttachments"] = [
         snapshot.attachment_ids[i] for i in range(len(original.attachments)) if i not in kept
@@ -214,6 +245,7 @@ def _unchanged(verdict: str, action: str, reasons: list[str]) -> dict[str, Any]:
         "password": None,
         "pseudonyms": [],
         "headers": {},
+        "removeHeaders": [],
     }
 
 
