@@ -403,7 +403,6 @@ DOCUMENT_CARRIERS: dict[str, Callable[[str], bytes]] = {
 }
 
 
-@pytest.mark.xfail(reason="needs extract branch (every document part, types by content)", strict=False)
 @pytest.mark.parametrize("carrier", sorted(DOCUMENT_CARRIERS))
 @FAST
 @given(identifier=identifiers())
