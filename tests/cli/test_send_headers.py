@@ -12,6 +12,7 @@ from .test_send_command import config, send, server  # noqa: F401 - fixtures
 from .test_smtp import Recorder, pki  # noqa: F401 - pki is a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.usefixtures("practice_key")
 
 
 def test_identifier_only_in_an_x_header_is_not_relayed_unchanged(
