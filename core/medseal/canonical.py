@@ -29,7 +29,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Canonical", "canonical", "fold", "fold_char", "match_fold", "match_fold_char"]
+__all__ = ["Canonical", "canonical", "fold", "fold_char", "latin_lookalikes", "match_fold", "match_fold_char"]
 
 # Default-ignorable characters that are not format characters (``Cf`` is tested by category).
 _IGNORABLE = frozenset("\u034f\u115f\u1160\u3164\uffa0" + "".join(map(chr, range(0xFE00, 0xFE10))))
@@ -204,6 +204,14 @@ _BASE_LETTERS = {"ø": "o", "ł": "l", "đ": "d", "ı": "i", "ħ": "h", "ŀ": "l
 # Cyrillic and Greek letters that look like Latin ones (lower case: ``fold`` runs first): ``Dupоnt`` with a
 # Cyrillic ``о`` is ``Dupont`` to a reader.
 _LOOKALIKES = dict(zip("аеорсухіјѕԁԛԝӏһвкмнт" "αβεηικνορτυχ", "aeopcyxijsdqwlhbkmht" "abenikvoptux", strict=True))
+_UPPER_LOOKALIKES = dict(zip("АВЕКМНОРСТУХІЈЅ" "ΑΒΕΗΙΚΜΝΟΡΤΥΧΖ", "ABEKMHOPCTYXIJS" "ABEHIKMNOPTYXZ", strict=True))
+_LOOKALIKE_TABLE = str.maketrans({**_LOOKALIKES, **_UPPER_LOOKALIKES})
+
+
+def latin_lookalikes(text: str) -> str:
+    """``text`` with the Cyrillic and Greek letters that look like Latin ones written as those (one character
+    per character, case kept): ``Dupоnt`` with a Cyrillic ``о`` reads ``Dupont``."""
+    return text.translate(_LOOKALIKE_TABLE)
 
 
 @functools.cache

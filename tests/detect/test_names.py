@@ -157,9 +157,9 @@ def test_large_directory_is_indexed_once_and_scanned_in_one_pass() -> None:
     text = "Bonjour, voici le rapport. " * 2000 + "Concerne Odile Vandermeersch. " + "Fin. " * 100
     finding = _only(find_names(text, Where.BODY, directory))
     assert finding.clear == "Odile Vandermeersch"
-    index = names_module._index(directory)
+    index = names_module.directory_index(directory)
     find_names("Nomaaax Lucie", Where.BODY, directory)
-    assert names_module._index(directory) is index
+    assert names_module.directory_index(directory) is index
 
 
 # --- without a directory ---------------------------------------------------------------------------------
