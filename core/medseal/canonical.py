@@ -51,6 +51,8 @@ def _simple(char: str) -> str | None:
     digit = unicodedata.decimal(char, None)
     if digit is not None:
         return str(digit)
+    if char == "\u00b5":  # the micro sign stays Latin-1 (NFKC makes it a Greek mu): ``µmol/l``
+        return char
     return None
 
 
@@ -66,31 +68,78 @@ def _map_char(char: str) -> str:
     return "".join(s if (s := _simple(c)) is not None else c for c in normal)
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """What canonicalisation changes, found once over the BMP (about 70 ms, on first use): ``any_change``
+    finds a character that changes; ``one_for_one`` maps those that become exactly one other character
+    (``str.translate`` at C speed, offsets unchanged); ``units`` finds the rest (removed or expanded
+    characters, and combining marks, composed by NFKC with the character before them). Characters beyond the
+    BMP are always treated as units."""
+
+    any_change: re.Pattern[str]
+    one_for_one: dict[str, str]
+    singles: re.Pattern[str]
+    units: re.Pattern[str]
+    latin1_change: re.Pattern[str]
+    latin1_bytes: bytes
+
+    def fold_singles(self, text: str) -> str:
+        """``text`` with its one-for-one changes made (they are usually few: a dash, a space)."""
+        table = self.one_for_one
+        return self.singles.sub(lambda m: table[m.group()], text)
+
+
+def _klass(spans: list[list[int]], extra: str = "") -> str:
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in spans)
+    return f"[{body}{extra}]"
+
+
+def _add(spans: list[list[int]], code: int) -> None:
+    if spans and spans[-1][1] == code - 1:
+        spans[-1][1] = code
+    else:
+        spans.append([code, code])
+
+
 @functools.cache
-def _changing() -> re.Pattern[str]:
-    """One unit of text that canonicalisation may change: a character with a combining mark after it, or one
-    character that changes alone. Built once, on first use (about 70 ms over the BMP); characters beyond it
-    are always looked at."""
-    ranges: list[list[int]] = []
+def _tables() -> _Tables:
+    one_for_one: dict[str, str] = {}
+    single: list[list[int]] = []  # changes one for one
+    other: list[list[int]] = []  # removed or expanded
     combining: list[list[int]] = []
     for code in range(0x80, 0x10000):
-        char = chr(code)
         if 0xD800 <= code < 0xE000:
             continue
-        target = combining if unicodedata.combining(char) else ranges
-        if target is combining or _map_char(char) != char:
-            if target and target[-1][1] == code - 1:
-                target[-1][1] = code
-            else:
-                target.append([code, code])
-
-    def klass(spans: list[list[int]], extra: str = "") -> str:
-        body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in spans)
-        return f"[{body}{extra}]"
-
-    marks = klass(combining)
+        char = chr(code)
+        if unicodedata.combining(char):
+            _add(combining, code)
+            continue
+        mapped = _map_char(char)
+        if mapped == char:
+            continue
+        if len(mapped) == 1:
+            one_for_one[char] = mapped
+            _add(single, code)
+        else:
+            _add(other, code)
     astral = f"{re.escape(chr(0x10000))}-{re.escape(chr(sys.maxunicode))}"
-    return re.compile(rf"(?s:.){marks}+|{marks}+|{klass(ranges, astral)}")
+    marks, rest = _klass(combining), _klass(other, astral)
+    latin1 = bytearray(range(256))
+    for char, mapped in one_for_one.items():
+        if ord(char) < 256:
+            latin1[ord(char)] = ord(mapped)  # all ASCII
+    latin1_codes = [[a, min(b, 0xFF)] for a, b in sorted(single + other + combining) if a <= 0xFF]
+    return _Tables(
+        any_change=re.compile(_klass(sorted(single + other + combining), astral)),
+        one_for_one=one_for_one,
+        singles=re.compile(_klass(single)),
+        units=re.compile(rf"{marks}+|{rest}"),
+        latin1_change=re.compile(_klass(latin1_codes)),
+        latin1_bytes=bytes(latin1),
+    )
+
+
+_BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]")
 
 
 @dataclass(frozen=True)
@@ -109,7 +158,8 @@ class Canonical:
 
     @property
     def unchanged(self) -> bool:
-        return not self.breaks and self.text is self.original
+        """No character was removed or expanded: canonical offsets are original offsets."""
+        return not self.breaks
 
     def _shift(self, pos: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.breaks, pos)
@@ -129,7 +179,7 @@ class Canonical:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span that the canonical span ``start:end`` came from."""
-        if self.unchanged:
+        if not self.breaks:
             return start, end
         if end <= start:
             pos = self.start(start)
@@ -146,55 +196,59 @@ def canonical(text: str | Canonical) -> Canonical:
     """``text`` in canonical form (see the module's docstring); a :class:`Canonical` is returned as it is."""
     if isinstance(text, Canonical):
         return text
-    pattern = _changing()
-    first = pattern.search(text)
+    if text.isascii():  # no ASCII character changes
+        return Canonical(text, text)
+    tables = _tables()
+    latin1 = _BEYOND_LATIN1.search(text) is None
+    first = (tables.latin1_change if latin1 else tables.any_change).search(text)
     if first is None:
         return Canonical(text, text)
+    units = tables.units
+    unit = units.search(text, first.start())
+    if unit is None:  # only one-for-one changes: same offsets
+        if latin1:
+            return Canonical(text.encode("latin-1").translate(tables.latin1_bytes).decode("latin-1"), text)
+        return Canonical(tables.fold_singles(text), text)
     pieces: list[str] = []
     breaks: list[int] = []
     shifts: list[tuple[int, int]] = []
     current = (0, 0)
     last = 0  # original offset copied up to
     size = 0  # canonical length so far
-    for unit in pattern.finditer(text, first.start()):
+
+    def shift_to(at: int, want: tuple[int, int]) -> None:
+        nonlocal current
+        if want != current:
+            breaks.append(at)
+            shifts.append(want)
+            current = want
+
+    while unit is not None:
         start, end = unit.span()
+        if start > last and unicodedata.combining(text[start]):
+            start -= 1  # the marks compose with the character before them
         if start > last:
-            piece = text[last:start]
-            want = (last - size, last - size)
-            if want != current:
-                breaks.append(size)
-                shifts.append(want)
-                current = want
+            piece = tables.fold_singles(text[last:start])
+            shift_to(size, (last - size, last - size))
             pieces.append(piece)
             size += len(piece)
-        source = unit.group()
+        source = text[start:end]
         if len(source) == 1:
             out = _map_char(source)
         else:
             out = "".join(_map_char(c) for c in unicodedata.normalize("NFKC", source))
-        if len(out) == len(source):  # one character for one: 'é' composed, a digit or a space folded
-            want = (start - size, start - size)
-            if want != current:
-                breaks.append(size)
-                shifts.append(want)
-                current = want
+        if len(out) == len(source):  # one character for one: a composed accent that stays as it was
+            shift_to(size, (start - size, start - size))
         else:  # every output character stands for the whole unit
             for k in range(len(out)):
-                at = size + k
-                want = (start - at, end - 1 - at)
-                if want != current:
-                    breaks.append(at)
-                    shifts.append(want)
-                    current = want
+                shift_to(size + k, (start - size - k, end - 1 - size - k))
         pieces.append(out)
         size += len(out)
         last = end
+        unit = units.search(text, end)
     if last < len(text):
-        want = (last - size, last - size)
-        if want != current:
-            breaks.append(size)
-            shifts.append(want)
-        pieces.append(text[last:])
+        shift_to(size, (last - size, last - size))
+        pieces.append(tables.fold_singles(text[last:]))
     return Canonical("".join(pieces), text, tuple(breaks), tuple(shifts))
 
 
@@ -205,13 +259,14 @@ _BASE_LETTERS = {"ø": "o", "ł": "l", "đ": "d", "ı": "i", "ħ": "h", "ŀ": "l
 # Cyrillic ``о`` is ``Dupont`` to a reader.
 _LOOKALIKES = dict(zip("аеорсухіјѕԁԛԝӏһвкмнт" "αβεηικνορτυχ", "aeopcyxijsdqwlhbkmht" "abenikvoptux", strict=True))
 _UPPER_LOOKALIKES = dict(zip("АВЕКМНОРСТУХІЈЅ" "ΑΒΕΗΙΚΜΝΟΡΤΥΧΖ", "ABEKMHOPCTYXIJS" "ABEHIKMNOPTYXZ", strict=True))
-_LOOKALIKE_TABLE = str.maketrans({**_LOOKALIKES, **_UPPER_LOOKALIKES})
+_ALL_LOOKALIKES = {**_LOOKALIKES, **_UPPER_LOOKALIKES}
+_LOOKALIKE_RX = re.compile("[" + "".join(_ALL_LOOKALIKES) + "]")
 
 
 def latin_lookalikes(text: str) -> str:
     """``text`` with the Cyrillic and Greek letters that look like Latin ones written as those (one character
     per character, case kept): ``Dupоnt`` with a Cyrillic ``о`` reads ``Dupont``."""
-    return text.translate(_LOOKALIKE_TABLE)
+    return _LOOKALIKE_RX.sub(lambda m: _ALL_LOOKALIKES[m.group()], text)
 
 
 @functools.cache

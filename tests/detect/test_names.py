@@ -709,7 +709,7 @@ def test_every_detector_implements_the_protocol() -> None:
 #: Caches that may keep entries between scans: word lists, compiled patterns of word lists, single characters.
 LEXICON_CACHES = {
     "lexicon", "all_first_names", "common_first_names", "_byte_table", "_anchor_words", "_heuristic_vocabulary",
-    "_document_patterns", "_fold_char", "fold_char", "match_fold_char", "_map_char", "_changing",
+    "_document_patterns", "_fold_char", "fold_char", "match_fold_char", "_map_char", "_tables",
 }  # fmt: skip
 
 
