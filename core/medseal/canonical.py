@@ -123,7 +123,6 @@ def _tables() -> _Tables:
         else:
             _add(other, code)
     astral = f"{re.escape(chr(0x10000))}-{re.escape(chr(sys.maxunicode))}"
-    marks, rest = _klass(combining), _klass(other, astral)
     latin1 = bytearray(range(256))
     for char, mapped in one_for_one.items():
         if ord(char) < 256:
@@ -133,7 +132,7 @@ def _tables() -> _Tables:
         any_change=re.compile(_klass(sorted(single + other + combining), astral)),
         one_for_one=one_for_one,
         singles=re.compile(_klass(single)),
-        units=re.compile(rf"{marks}+|{rest}"),
+        units=re.compile(_klass(sorted(other + combining), astral)),  # one class: the engine skips fast
         latin1_change=re.compile(_klass(latin1_codes)),
         latin1_bytes=bytes(latin1),
     )
@@ -225,8 +224,11 @@ def canonical(text: str | Canonical) -> Canonical:
 
     while unit is not None:
         start, end = unit.span()
-        if start > last and unicodedata.combining(text[start]):
-            start -= 1  # the marks compose with the character before them
+        if unicodedata.combining(text[start]):
+            while end < len(text) and unicodedata.combining(text[end]):
+                end += 1
+            if start > last:
+                start -= 1  # the marks compose with the character before them
         if start > last:
             piece = tables.fold_singles(text[last:start])
             shift_to(size, (last - size, last - size))
