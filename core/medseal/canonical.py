@@ -81,6 +81,7 @@ class _Tables:
     singles: re.Pattern[str]
     units: re.Pattern[str]
     latin1_change: re.Pattern[str]
+    first_look: re.Pattern[str]  # a Latin-1 character that changes, or any character beyond Latin-1
     latin1_bytes: bytes
 
     def fold_singles(self, text: str) -> str:
@@ -134,6 +135,7 @@ def _tables() -> _Tables:
         singles=re.compile(_klass(single)),
         units=re.compile(_klass(sorted(other + combining), astral)),  # one class: the engine skips fast
         latin1_change=re.compile(_klass(latin1_codes)),
+        first_look=re.compile(_klass(latin1_codes, f"{re.escape(chr(0x100))}-{re.escape(chr(sys.maxunicode))}")),
         latin1_bytes=bytes(latin1),
     )
 
@@ -141,7 +143,6 @@ def _tables() -> _Tables:
 _BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]")
 
 
-@dataclass(frozen=True)
 class Canonical:
     """A canonical text and how to find, for each of its characters, the original characters it came from.
 
@@ -150,10 +151,18 @@ class Canonical:
     unchanged text has no breaks.
     """
 
-    text: str
-    original: str
-    breaks: tuple[int, ...] = ()
-    shifts: tuple[tuple[int, int], ...] = ()
+    __slots__ = ("breaks", "original", "shifts", "text")
+
+    def __init__(
+        self, text: str, original: str, breaks: tuple[int, ...] = (), shifts: tuple[tuple[int, int], ...] = ()
+    ) -> None:
+        self.text = text
+        self.original = original
+        self.breaks = breaks
+        self.shifts = shifts
+
+    def __repr__(self) -> str:  # never the text: it may hold identifiers
+        return f"Canonical(<{len(self.text)} characters>)"
 
     @property
     def unchanged(self) -> bool:
@@ -198,8 +207,11 @@ def canonical(text: str | Canonical) -> Canonical:
     if text.isascii():  # no ASCII character changes
         return Canonical(text, text)
     tables = _tables()
-    latin1 = _BEYOND_LATIN1.search(text) is None
-    first = (tables.latin1_change if latin1 else tables.any_change).search(text)
+    look = tables.first_look.search(text)
+    if look is None:  # Latin-1 text (accents) without a character that changes
+        return Canonical(text, text)
+    latin1 = ord(look.group()) < 0x100 and _BEYOND_LATIN1.search(text, look.end()) is None
+    first = look if latin1 else tables.any_change.search(text, look.start())
     if first is None:
         return Canonical(text, text)
     units = tables.units

@@ -7,8 +7,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from medseal.detect.names.candidate import (
     _H_ALLCAPS,
@@ -100,8 +101,39 @@ class _Unit:
     allcaps: bool
 
 
-@functools.lru_cache(maxsize=65536)
+# What the words of the texts are, worked out once per word: the words the lexicons know (titles, first
+# names of the shipped list, common words: never a patient on their own) are kept across scans; any other
+# word (a surname, perhaps) only until the end of the scan (``clear_text_caches``).
+_T = TypeVar("_T")
+_KNOWN_WORDS: dict[str, WordClass] = {}
+_SEEN_WORDS: dict[str, WordClass] = {}
+_LIMIT = 65536
+
+
 def _classify(word: str) -> WordClass:
+    """What a capitalised word is, by the word lists."""
+    cls = _KNOWN_WORDS.get(word) or _SEEN_WORDS.get(word)
+    if cls is None:
+        cls, known = _classify_word(word)
+        target = _KNOWN_WORDS if known else _SEEN_WORDS
+        if len(target) >= _LIMIT:
+            target.clear()
+        target[word] = cls
+    return cls
+
+
+def _classify_word(word: str) -> tuple[WordClass, bool]:
+    """The class of ``word``, and whether a word list said so (else it is the text's own word)."""
+    cls = _lexicon_class(word)
+    if cls is not None:
+        return cls, True
+    letters = "".join(_LETTERS.findall(word))
+    if len(letters) < 2 or (word.isupper() and len(letters) <= 3):
+        return _COMMON, False  # an initial or an acronym
+    return _OTHER, False
+
+
+def _lexicon_class(word: str) -> WordClass | None:
     core = _ELISION.sub("", _fold_word(word))
     if core in _TITLE_WORDS:
         return _COMMON if word.isupper() and core in _ACRONYM_TITLES else _TITLE
@@ -115,10 +147,7 @@ def _classify(word: str) -> WordClass:
         return _FIRST
     if core in _COMMON_WORDS or all(p in _COMMON_WORDS for p in parts):
         return _COMMON
-    letters = "".join(_LETTERS.findall(word))
-    if len(letters) < 2 or (word.isupper() and len(letters) <= 3):
-        return _COMMON  # an initial or an acronym
-    return _OTHER
+    return None
 
 
 def _units(tokens: list[tuple[int, int, str, bool]], filename: bool) -> list[_Unit]:
@@ -254,11 +283,34 @@ def _pairs(seq: list[_Unit], filename: bool) -> Iterator[_Candidate]:
 _Relative = tuple[int, int, float, str, str]  # a candidate's start, end, confidence, detail, key in a run
 
 
-@functools.lru_cache(maxsize=16384)
+# Runs repeat (greetings, hospitals, names), so what they hold is worked out once per run: across scans for
+# a run made only of words the lexicons know (``Bonjour Docteur``), until the end of the scan for any other.
+_KNOWN_RUNS: dict[tuple[str, str, str, Context | None], Any] = {}
+_SEEN_RUNS: dict[tuple[str, str, str, Context | None], Any] = {}
+
+
+def _remembered(key: tuple[str, str, str, Context | None], compute: Callable[[], _T]) -> _T:
+    if key in _KNOWN_RUNS:
+        return cast(_T, _KNOWN_RUNS[key])
+    if key in _SEEN_RUNS:
+        return cast(_T, _SEEN_RUNS[key])
+    value = compute()
+    prefix, text = key[1], key[2]
+    known = not prefix and all(t == "," or t in _KNOWN_WORDS for t in _RUN_TOKEN.findall(text))
+    target = _KNOWN_RUNS if known else _SEEN_RUNS
+    if len(target) >= _LIMIT:
+        target.clear()
+    target[key] = value
+    return value
+
+
 def _run_units(prefix: str, text: str) -> tuple[int, tuple[_Unit, ...]]:
     """The units of a run of capitalised words (offsets from its start) and how many characters of
-    ``prefix`` (``d'``, ``l'``) it takes; no units when none can be part of a name. Runs repeat (names,
-    hospitals, greetings), so this is kept."""
+    ``prefix`` (``d'``, ``l'``) it takes; no units when none can be part of a name."""
+    return _remembered(("units", prefix, text, None), lambda: _compute_run_units(prefix, text))
+
+
+def _compute_run_units(prefix: str, text: str) -> tuple[int, tuple[_Unit, ...]]:
     tokens: list[tuple[int, int, str, bool]] = []
     comma = False
     for token in _RUN_TOKEN.finditer(text):
@@ -279,10 +331,12 @@ def _run_units(prefix: str, text: str) -> tuple[int, tuple[_Unit, ...]]:
     return shift, tuple(units)
 
 
-@functools.lru_cache(maxsize=16384)
 def _run_analysis(prefix: str, text: str, context: Context | None) -> tuple[_Relative, ...]:
-    units = list(_run_units(prefix, text)[1])
-    return tuple((c.start, c.end, c.confidence, c.detail, c.patient_key) for c in _analyse(units, context, False))
+    def compute() -> tuple[_Relative, ...]:
+        units = list(_run_units(prefix, text)[1])
+        return tuple((c.start, c.end, c.confidence, c.detail, c.patient_key) for c in _analyse(units, context, False))
+
+    return _remembered(("analysis", prefix, text, context), compute)
 
 
 def _run_candidates(prep: _Prepared, start: int, text: str, context: Context | None) -> Iterator[_Candidate]:
@@ -540,5 +594,7 @@ def _document_candidates(prep: _Prepared) -> Iterator[_Candidate]:
 
 def clear_text_caches() -> None:
     """Forget what was worked out about the words of the text (they may be names): called after every scan."""
-    for cached in (_classify, _run_units, _run_analysis, _compound_matters, _fold_word):
+    _SEEN_WORDS.clear()
+    _SEEN_RUNS.clear()
+    for cached in (_compound_matters, _fold_word):
         cached.cache_clear()

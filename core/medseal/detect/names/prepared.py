@@ -164,10 +164,12 @@ def _prepared(
 def _prepare(text: str, filename: bool) -> _Prepared:
     """The prepared form of a canonical ``text`` (composed already); letters that only look Latin are read
     as Latin ones, so that ``Dupоnt`` with a Cyrillic ``о`` is a capitalised word and a directory surname."""
-    prep, latin = _prepared(text, filename)
-    if latin:
-        return prep
-    return _prepared(latin_lookalikes(text), filename)[0]
+    if _BEYOND_LATIN1.search(text) is not None:
+        text = latin_lookalikes(text)
+    return _prepared(text, filename)[0]
+
+
+_BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]")
 
 
 def _hits(prep: _Prepared, vocabulary: frozenset[bytes]) -> set[bytes]:
