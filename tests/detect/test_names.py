@@ -427,6 +427,21 @@ def test_never_raises_on_name_like_text(text: str, where: Where) -> None:
         assert text[finding.span[0] : finding.span[1]] == finding.clear
 
 
+TITLE_WORDS_AND_NAMES = [
+    *"Mevrouw mevrouw Mme M. Herr Frau Mrs Rapport Befund Verslag Gérard Thomas Martin Noah An Dumont L. , de".split(),
+    "\u200b",
+]
+
+
+@given(st.lists(st.sampled_from(TITLE_WORDS_AND_NAMES), max_size=8), st.sampled_from(list(Where)))
+def test_every_patient_key_is_a_patient_identity(words: list[str], where: Where) -> None:
+    """protect pseudonymises every finding's key: none may be refused as 'not a patient identity'."""
+    from medseal.crypto.pseudonym import normalise_identity
+
+    for finding in find_names(" ".join(words), where):
+        assert normalise_identity(finding.patient_key)
+
+
 # --- the writer: the sender's own name, professional signatures, ``-- `` ------------------------------------
 # (ignore_names, text, expected clear texts): the writer is never reported, the patient still is.
 WRITER = [
