@@ -769,3 +769,19 @@ def test_lexicon_files_are_shipped_with_the_package() -> None:
     assert {"titles.txt", "common_words.txt", "documents.txt", "roles.txt", "places.txt"} <= set(names)
     for name in names:
         assert (folder / name).read_text("utf-8").strip()
+
+
+@pytest.mark.pyodide_incompatible("protect end to end: its crypto backend is covered by the Pyodide suite elsewhere")
+@pytest.mark.parametrize("subject", ["Doorverwijzing mevrouw Gérard", "Rapport de sortie Dumont, Noah"])
+def test_protect_pseudonymises_a_titled_or_document_subject(subject: str) -> None:
+    """The issue's case: protect used to stop with 'not a patient identity' on such a subject."""
+    import hashlib
+
+    from medseal.model import Message
+    from medseal.protect import ProtectOptions, protect_message
+    from medseal.scan import ScanContext
+
+    message = Message(subject=subject, text_body="Bonjour", sender="dr@example.be", to=("x@gmail.com",))
+    result = protect_message(message, ScanContext(), ProtectOptions(key=hashlib.sha256(b"test").digest(), dry_run=True))
+    assert result.pseudonyms
+    assert "Gérard" not in result.subject and "Dumont" not in result.subject and "Noah" not in result.subject

@@ -382,6 +382,22 @@ REPORTED = {
     "glued-name-file": "Dupont" + NN_1985 + ".pdf",
     "pseudonymised-file": "P-7F3K-2XQM_" + NN_1985 + ".pdf",
     "plus32-grouped": "+32 85.07.30-033.28",
+    "folded-header": "85.07.30-\r\n 033.28",
+    "underscores": "85_07_30_033_28",
+    "commas": "85,07,30,033,28",
+    "colons": "85:07:30:033:28",
+    "middle-dots": "85·07·30·033·28",
+    "en-dashes": "85.07.30\u2013033.28",
+    "em-dash": "850730\u2014033\u201428",
+    "minus": "85.07.30\u2212033.28",
+    "full-width-stops": "85\uff0e07\uff0e30\uff0d033\uff0e28",
+    "thin-spaces": "85\u200907\u200930\u2009033\u200928",
+    "zwsp-inside": "8507\u200b3003\u200b328",
+    "soft-hyphen": "850730\u00ad03328",
+    "bom-word-joiner": "\ufeff85073\u20600033\u206028",
+    "full-width-digits": "\uff18\uff15\uff10\uff17\uff13\uff10\uff10\uff13\uff13\uff12\uff18",
+    "arabic-indic": "\u0668\u0665\u0660\u0667\u0663\u0660\u0660\u0663\u0663\u0662\u0668",
+    "glued-letter-after": NN_1985 + "a",
 }
 
 
