@@ -33,8 +33,12 @@ def niss_check(first_nine: str, year: int) -> int:
 
 
 @st.composite
-def _niss(draw: st.DrawFn, kinds: tuple[str, ...]) -> str:
+def _niss(draw: st.DrawFn, kinds: tuple[str, ...], counters: tuple[int, int] = (1, 998)) -> str:
     year = draw(st.integers(1900, datetime.date.today().year))
+    if counters[0] == 0 and draw(st.integers(0, 9)) == 0:  # nothing known: the fictitious date 1900/00/01
+        offset = draw(st.sampled_from((20, 40))) if draw(st.sampled_from(kinds)) == "bis" else 0
+        first_nine = f"00{offset:02d}01{draw(st.integers(*counters)):03d}"
+        return f"{first_nine}{niss_check(first_nine, draw(st.sampled_from((1900, 2000)))):02d}"
     month = draw(st.sampled_from(range(13)))  # 0: month unknown
     if month == 0:
         day = draw(st.integers(0, 9))  # unknown date, or a day counter that ran out
@@ -42,14 +46,16 @@ def _niss(draw: st.DrawFn, kinds: tuple[str, ...]) -> str:
         day = draw(st.one_of(st.just(0), st.integers(1, calendar.monthrange(year, month)[1])))
     kind = draw(st.sampled_from(kinds))
     offset = draw(st.sampled_from((20, 40))) if kind == "bis" else 0
-    counter = draw(st.integers(1, 998))
+    counter = draw(st.integers(*counters))
     first_nine = f"{year % 100:02d}{month + offset:02d}{day:02d}{counter:03d}"
     return f"{first_nine}{niss_check(first_nine, year):02d}"
 
 
-def niss_numbers(kinds: tuple[str, ...] = ("nn", "bis")) -> st.SearchStrategy[str]:
-    """Valid national (``"nn"``) and BIS (``"bis"``) numbers as 11 digits."""
-    return _niss(kinds)
+def niss_numbers(kinds: tuple[str, ...] = ("nn", "bis"), every_counter: bool = False) -> st.SearchStrategy[str]:
+    """Valid national (``"nn"``) and BIS (``"bis"``) numbers as 11 digits. ``every_counter``: also the
+    counters 000 and 999 and the fictitious date ``000001`` of a person whose birth date was unknown, which
+    the rules (and python-stdnum) accept too."""
+    return _niss(kinds, (0, 999) if every_counter else (1, 998))
 
 
 @st.composite
@@ -333,10 +339,17 @@ def structured_communications(draw: st.DrawFn) -> str:
     return f"{fence}{space}{body}{space}{fence}"
 
 
+def inami_check(first_six: str) -> int:
+    """The INAMI/RIZIV check pair of a provider's first six digits (mod 97; newer numbers use mod 89)."""
+    return 97 - int(first_six) % 97
+
+
 @st.composite
 def inami_numbers(draw: st.DrawFn) -> str:
-    """INAMI/RIZIV numbers ``1-23456-78-901``; written as 11 bare digits only after their label."""
-    number = draw(st.sampled_from("123456789")) + draw(_digits(10))
+    """INAMI/RIZIV numbers ``1-23456-78-901`` with their check pair; written as 11 bare digits only after their
+    label."""
+    first = draw(st.sampled_from("123456789")) + draw(_digits(5))
+    number = first + f"{inami_check(first):02d}" + draw(_digits(3))
     sep = draw(st.sampled_from(("-", ".", " ", "/")))
     grouped = sep.join((number[0], number[1:6], number[6:8], number[8:]))
     label = draw(
@@ -405,8 +418,8 @@ def invoice_numbers(draw: st.DrawFn) -> str:
         return f"{label} {year}-{draw(_digits(5))}"
     if shape == 1:
         return f"INV-{year}{draw(_digits(4))}-{draw(_digits(4))}"
-    if shape == 2:
-        return f"{label} {draw(_digits(11))}"
+    if shape == 2:  # eleven digits that are no national number (one that is must be reported)
+        return f"{label} {draw(_digits(11).filter(lambda d: not _valid_niss(d)))}"
     if shape == 3:
         return f"{label} {year}/{draw(_digits(7))}"
     if shape == 4:
@@ -414,52 +427,114 @@ def invoice_numbers(draw: st.DrawFn) -> str:
     return f"{label} {draw(_digits(3))}-{draw(_digits(4))}-{draw(_digits(4))}"
 
 
+def _valid_niss(digits: str) -> bool:
+    """Is ``digits`` a national or BIS number by the rules (checked here without python-stdnum)?"""
+    if len(digits) != 11 or not digits.isdigit():
+        return False
+    year2, month, day = int(digits[:2]), int(digits[2:4]), int(digits[4:6])
+    check = int(digits[9:])
+    centuries = [c for c in (1900, 2000) if niss_check(digits[:9], c + year2) == check]
+    if not centuries or int(digits) == 0 or month % 20 > 12 or month > 52 or 32 < month < 40:
+        return False
+    if digits[:6] in ("000001", "002001", "004001") or month % 20 == 0 or day == 0:
+        return True
+    return day <= calendar.monthrange(centuries[0] + year2, month % 20)[1]
+
+
 @st.composite
 def cut_numbers(draw: st.DrawFn) -> str:
-    """A valid number glued to more digits or letters, or behind the prefix of another number."""
+    """A valid number glued to more digits, or a short piece of a longer punctuated number (``2024/…``,
+    ``…-1``): not a national number as written."""
     number = draw(niss_numbers())
-    shape = draw(st.integers(0, 5))
+    shape = draw(st.integers(0, 2))
     if shape == 0:
         before = draw(st.text(DIGITS, max_size=4))
         after = draw(st.text(DIGITS, min_size=0 if before else 1, max_size=4))
         return before + number + after
+    written = render_niss(number, draw(st.sampled_from(PLAIN_FORMATS[1:])))
     if shape == 1:
-        letter = draw(st.sampled_from("XABEZxaéßK"))
-        return letter + number if draw(st.booleans()) else number + letter
-    if shape == 2:
-        written = render_niss(number, draw(st.sampled_from(PLAIN_FORMATS[1:])))
         if draw(st.booleans()):
             return draw(st.sampled_from(("1", "0", "12"))) + written
         return written + draw(st.sampled_from(("1", "0", "12", "/1", "-1", ".5", "-12")))
-    if shape == 3:
-        prefix = draw(
-            st.sampled_from(
-                ("+32 ", "+32", "+", "0032 ", "+32 (0)", "BE", "BE ", "BE71 ", "NL91 ", "2024/", "1-", "12.")
-            )
-        )
-        return prefix + number
-    if shape == 4:
-        return f"+++{number}+++"
-    label = draw(
-        st.sampled_from(
-            (
-                "INAMI ",
-                "RIZIV: ",
-                "TVA ",
-                "BTW-nr. ",
-                "IBAN ",
-                "Tel. ",
-                "GSM: ",
-                "Fax ",
-                "compte ",
-                "Rekening ",
-                "Facture n° ",
-                "Rechnung Nr. ",
-                "Dossier ",
-            )
-        )
-    )
-    return label + number
+    return draw(st.sampled_from(("2024/", "1-", "12.", "3/"))) + number
+
+
+#: What may be glued to, or stand right before, a valid number that must still be reported: letters,
+#: words, the labels and prefixes of other numbers (which only lower the confidence).
+GLUED_BEFORE: tuple[str, ...] = ("NISS", "INSZ", "X", "a", "é", "Dupont", "dossier", "P-7F3K-2XQM_", "rapport_")
+GLUED_AFTER: tuple[str, ...] = ("a", "X", "ß", ".pdf", "_labo.pdf", "Dupont", "K")
+CONTEXT_PREFIXES: tuple[str, ...] = (
+    "+32 ", "+32 (0)", "0032 ", "BE", "BE ", "BE: ", "BE71 ", "NL91 ", "INAMI ", "RIZIV: ", "TVA ", "BTW-nr. ",
+    "IBAN ", "Tel. ", "GSM: ", "Fax ", "compte ", "Rekening ", "Facture n° ", "Rechnung Nr. ", "Dossier ",
+    "Dossier: ", "facture ", "+++", "***",
+)  # fmt: skip
+
+
+class Placed(NamedTuple):
+    """A text holding one valid number, where its digits are, and its 11 digits."""
+
+    text: str
+    start: int
+    end: int
+    compact: str
+
+
+@st.composite
+def glued_numbers(draw: st.DrawFn) -> Placed:
+    """A valid number glued to letters or behind another number's label or prefix: it must be reported."""
+    compact = draw(niss_numbers())
+    written = render_niss(compact, draw(st.sampled_from(PLAIN_FORMATS)))
+    shape = draw(st.integers(0, 2))
+    before = after = ""
+    if shape == 0:
+        before = draw(st.sampled_from(GLUED_BEFORE))
+        after = draw(st.sampled_from(("", *GLUED_AFTER)))
+    elif shape == 1:
+        after = draw(st.sampled_from(GLUED_AFTER))
+    else:
+        before = draw(st.sampled_from(CONTEXT_PREFIXES))
+        after = before if before in ("+++", "***") else ""
+        first, check = int(compact[:6]), int(compact[6:8])
+        if before.startswith(("INAMI", "RIZIV")) and check in (97 - first % 97, 89 - first % 89):
+            before = "Tel. "  # a valid INAMI check pair makes it an INAMI number by its own format
+    return Placed(before + written + after, len(before), len(before) + len(written), compact)
+
+
+#: Characters that an EMR, a word processor or a web page leaves between digits: Unicode spaces and format
+#: characters (zero-width space, word joiner, soft hyphen, BOM...), each invisible or a blank to a reader.
+INVISIBLE: tuple[str, ...] = ("\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u200e", "\u2063")
+UNICODE_SPACES: tuple[str, ...] = (
+    "\u00a0", "\u2007", "\u2009", "\u202f", "\u2002", "\u2003", "\u2008", "\u200a", "\u205f", "\u3000",
+)  # fmt: skip
+UNICODE_SEPARATORS: tuple[str, ...] = (
+    "_", ",", ":", "\u00b7", "\u2013", "\u2014", "\u2212", "\u2010", "\u2011", "\uff0e", "\uff0d", "\u2027",
+)  # fmt: skip
+#: Zero digits of other decimal scripts: full-width, Arabic-Indic, Eastern Arabic-Indic, Devanagari, Bengali,
+#: mathematical bold.
+DIGIT_ZEROS: tuple[int, ...] = (0xFF10, 0x0660, 0x06F0, 0x0966, 0x09E6, 0x1D7CE)
+
+
+@st.composite
+def unicode_niss(draw: st.DrawFn, numbers: st.SearchStrategy[str] | None = None) -> WrittenNiss:
+    """A valid number as pasted from anywhere: Unicode spaces, dashes, stops and invisible characters between
+    (and inside) the digit groups, digits of other scripts. ``written`` starts and ends with a digit."""
+    compact = draw(numbers if numbers is not None else niss_numbers())
+    zero = draw(st.sampled_from((0x30, 0x30, *DIGIT_ZEROS)))
+    mixed = draw(st.booleans())  # some digits ASCII, some not
+    digits = [chr((0x30 if mixed and draw(st.booleans()) else zero) + int(d)) for d in compact]
+    pieces = []
+    bounds = {2, 4, 6, 9}
+    for i, digit in enumerate(digits):
+        if i:
+            gap = ""
+            if i in bounds:
+                gap = draw(st.sampled_from(("", " ", *UNICODE_SPACES, *UNICODE_SEPARATORS, ".", "-", "/")))
+            invisible = draw(st.lists(st.sampled_from(INVISIBLE), max_size=2 if i in bounds else 1))
+            if draw(st.integers(0, 3)) == 0 or i in bounds:
+                gap = "".join(invisible[:1]) + gap + "".join(invisible[1:])
+            pieces.append(gap)
+        pieces.append(digit)
+    return WrittenNiss("".join(pieces), compact)
 
 
 def decoys() -> st.SearchStrategy[str]:

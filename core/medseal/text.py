@@ -1,23 +1,11 @@
-"""Small text helpers shared by detectors and protection: folding case and accents, masking."""
+"""Small text helpers shared by detectors and protection: masking (folding lives in :mod:`medseal.canonical`
+and is re-exported here for the modules that compare identities)."""
 
 from __future__ import annotations
 
-import unicodedata
+from medseal.canonical import fold
 
-
-def fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents, keeping one character per input character.
-
-    Offsets into the folded string are therefore offsets into the original, which lets detectors match on
-    the folded form and report spans in the original.
-    """
-    out = []
-    for char in text:
-        decomposed = unicodedata.normalize("NFD", char)
-        base = decomposed[0] if decomposed else char
-        lowered = base.lower()
-        out.append(lowered if len(lowered) == 1 else base)
-    return "".join(out)
+__all__ = ["fold", "initials", "mask_date", "mask_niss"]
 
 
 def mask_niss(compact: str) -> str:

@@ -10,7 +10,8 @@ Dates are written day first (``12/03/1985``, ``12.3.85``, ``12 03 1985``), ISO (
 The context words are found first, on a lower-cased copy of the text (their first letters let the regex
 engine skip ahead quickly); the date must follow them, after punctuation, a few connecting words (``le``,
 ``op``, ``am``, ``on``, ``du patient``) or a birthplace (``à Liège``, ``te Gent``), and be a real calendar
-date that is not in the future.
+date that is not in the future. The detector reads the canonical text (:mod:`medseal.canonical`: Unicode
+spaces, dashes and digits folded, zero-width characters gone) and reports spans in the original.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from __future__ import annotations
 import datetime
 import re
 
+from medseal.canonical import Canonical, canonical, fold
 from medseal.model import Finding, Kind, Where
-from medseal.text import fold, mask_date
+from medseal.text import mask_date
 
-__all__ = ["find_birth_dates"]
+__all__ = ["BirthDateDetector", "find_birth_dates"]
 
 _CONFIDENCE = {"label": 0.9, "born": 0.9, "sign": 0.8}
 _DETAIL = {
@@ -122,37 +124,48 @@ def _parse(match: re.Match[str], today: datetime.date) -> datetime.date | None:
     return date if datetime.date(1880, 1, 1) <= date <= today else None
 
 
-def find_birth_dates(text: str, where: Where, part: int | None = None) -> list[Finding]:
-    """Every date in ``text`` that the words before it mark as a birth date."""
-    if not text:
-        return []
-    # Lower case, same length (U+0130 is the only longer lower case), by chunks: ``str.lower`` needs
-    # 12 bytes per character of scratch memory.
-    text_i = text.replace("\u0130", "I")
-    low = "".join(text_i[i : i + _CHUNK].lower() for i in range(0, len(text_i), _CHUNK))
-    today = datetime.date.today()
-    findings: list[Finding] = []
-    last_end = -1
-    for keyword in _KEYWORDS.finditer(low):
-        match = _AFTER.match(low, keyword.end())
-        if match is None or match.start("date") < last_end:
-            continue
-        if _parse(match, today) is None:
-            continue
-        start, end = match.span("date")
-        family = {"l": "label", "b": "born", "s": "sign"}[(keyword.lastgroup or "l")[0]]
-        clear = text[start:end]
-        findings.append(
-            Finding(
-                kind=Kind.BIRTH_DATE,
-                where=where,
-                span=(start, end),
-                confidence=_CONFIDENCE[family],
-                masked=mask_date(clear),
-                detail=_DETAIL[family],
-                part=part,
-                clear=clear,
+class BirthDateDetector:
+    """The :class:`~medseal.detect.base.Detector` of birth dates."""
+
+    kind = Kind.BIRTH_DATE
+
+    def find(self, text: str | Canonical, where: Where, part: int | None = None) -> list[Finding]:
+        """Every date in ``text`` that the words before it mark as a birth date."""
+        canon = canonical(text)
+        if not canon.text:
+            return []
+        # Lower case, same length (U+0130 is the only longer lower case), by chunks: ``str.lower`` needs
+        # 12 bytes per character of scratch memory.
+        text_i = canon.text.replace("\u0130", "I")
+        low = "".join(text_i[i : i + _CHUNK].lower() for i in range(0, len(text_i), _CHUNK))
+        today = datetime.date.today()
+        findings: list[Finding] = []
+        last_end = -1
+        for keyword in _KEYWORDS.finditer(low):
+            match = _AFTER.match(low, keyword.end())
+            if match is None or match.start("date") < last_end:
+                continue
+            if _parse(match, today) is None:
+                continue
+            start, end = canon.span(*match.span("date"))
+            family = {"l": "label", "b": "born", "s": "sign"}[(keyword.lastgroup or "l")[0]]
+            clear = canon.original[start:end]
+            findings.append(
+                Finding(
+                    kind=Kind.BIRTH_DATE,
+                    where=where,
+                    span=(start, end),
+                    confidence=_CONFIDENCE[family],
+                    masked=mask_date(clear),
+                    detail=_DETAIL[family],
+                    part=part,
+                    clear=clear,
+                )
             )
-        )
-        last_end = end
-    return findings
+            last_end = match.end("date")
+        return findings
+
+
+def find_birth_dates(text: str | Canonical, where: Where, part: int | None = None) -> list[Finding]:
+    """Every date in ``text`` that the words before it mark as a birth date (see :class:`BirthDateDetector`)."""
+    return BirthDateDetector().find(text, where, part)
