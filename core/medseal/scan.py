@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from medseal.detect.birthdates import find_birth_dates
+from medseal.detect.identities import document_findings
 from medseal.detect.names import find_names
 from medseal.detect.niss import find_niss
 from medseal.detect.recipients import check_recipients
 from medseal.directory import Directory
 from medseal.errors import InputError, UnreadableAttachment
-from medseal.extract import Limits, extract_text, html_to_text, is_message
+from medseal.extract import Limits, extract_document, html_to_text, is_message
 from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Kind, Level, Message, Verdict, Where
 from medseal.policy import Policy
 from medseal.recognise import is_protected_attachment
@@ -88,10 +89,15 @@ def scan_attachment(
             findings.append(_relocate(finding, index))
         return findings
     try:
-        text = extract_text(attachment, context.limits)
+        content = extract_document(attachment, context.limits)
     except UnreadableAttachment as exc:
         return [*findings, _unreadable(index, attachment, exc.reason)]
-    return findings + scan_text(text, Where.ATTACHMENT, context, index)
+    found = scan_text(content.text, Where.ATTACHMENT, context, index)
+    if content.medical:  # structured medical files: their identities, each occurrence once
+        found, unnamed = document_findings(content.medical, found, index, context.directory)
+        reasons = [f"{name} file whose patient could not be read (health data)" for name in unnamed]
+        found += [_unreadable(index, attachment, reason) for reason in reasons]
+    return findings + found
 
 
 def _relocate(finding: Finding, index: int) -> Finding:

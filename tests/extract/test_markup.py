@@ -55,11 +55,19 @@ def test_broken_html_still_gives_its_text() -> None:
     assert "Exemple" in html_to_text("<p <b>Jeanne <i>Exemple</p></b></div><!-- unterminated")
 
 
-def test_kmehr_text_nodes_and_attribute_values() -> None:
-    lines = extract_text(Attachment("sumehr.xml", "text/xml", KMEHR)).splitlines()
+def test_xml_text_nodes_and_attribute_values() -> None:
+    lines = xml_to_text(KMEHR).splitlines()
     assert "ID-PATIENT 1.0" in lines
     assert lines[lines.index("ID-PATIENT 1.0") + 1] == "60020112345"
     for expected in ("Jeanne", "Exemple", "1960-02-01", "Suivi tension & glycémie"):
+        assert expected in lines
+
+
+def test_kmehr_is_read_with_its_element_names() -> None:
+    lines = extract_text(Attachment("sumehr.xml", "text/xml", KMEHR)).splitlines()
+    assert lines[lines.index("id S: ID-PATIENT") + 2] == "id: 60020112345"
+    for expected in ("firstname: Jeanne", "familyname: Exemple", "date: 1960-02-01",
+                     "text L: fr", "text: Suivi tension & glycémie"):
         assert expected in lines
 
 

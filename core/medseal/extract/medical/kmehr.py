@@ -1,0 +1,89 @@
+"""KMEHR (Kind Messages for Electronic Healthcare Record), the Belgian XML standard of the eHealth platform:
+SumEHR, PMF, prescriptions, lab results, and the same messages wrapped in the hubs' (PCDH) web-service answers.
+
+A ``kmehrmessage`` holds ``folder``\\s, each about one ``patient``::
+
+    <patient>
+      <id S="ID-PATIENT" SV="1.0">85073003328</id>      (INSS in older versions: S="INSS")
+      <firstname>Marie</firstname> <familyname>Dupont</familyname>
+      <birthdate><date>1985-07-30</date></birthdate> <sex><cd S="CD-SEX" SV="1.0">female</cd></sex>
+      <address><cd S="CD-ADDRESS">home</cd><zip>1000</zip><city>Bruxelles</city><street>Rue Haute</street>
+               <housenumber>1</housenumber></address>
+      <telecom><cd S="CD-ADDRESS">home</cd><cd S="CD-TELECOM">phone</cd><telecomnumber>02...</telecomnumber></telecom>
+    </patient>
+
+Other people (a contact person, a family member) appear in ``person`` blocks with the same fields; they are
+read too. ``hcparty`` blocks are the care providers and are not identities of patients.
+"""
+
+from __future__ import annotations
+
+from medseal.extract.medical._build import SEXES, PersonBuilder, TextBuilder, birth_date, national_number
+from medseal.extract.medical.xmltree import Node, Spans, write_tree
+from medseal.model import Identity, IdentityField, MedicalDocument
+
+FORMAT = "KMEHR"
+_PERSON_BLOCKS = {"patient": "patient", "person": "person"}
+_NUMBER_SCHEMES = {"ID-PATIENT", "INSS", "ID-PERSON", ""}
+
+
+def is_kmehr(root: Node) -> bool:
+    """A ``kmehrmessage`` anywhere in the document (on its own, or inside a hub's answer)."""
+    return any(node.name == "kmehrmessage" for node in root.iter())
+
+
+def read_kmehr(root: Node) -> MedicalDocument:
+    builder = TextBuilder()
+    spans = write_tree(builder, root)
+    identities = []
+    for node in root.iter():
+        role = _PERSON_BLOCKS.get(node.name)
+        if role is not None:
+            identity = _person(node, role, spans)
+            if identity is not None:
+                identities.append(identity)
+    return MedicalDocument(FORMAT, builder.text, tuple(identities))
+
+
+def _person(block: Node, role: str, spans: Spans) -> Identity | None:
+    person = PersonBuilder(role, f"KMEHR {block.name}")
+
+    def add(field: IdentityField, node: Node, value: str | None = None) -> None:
+        span = spans.get((id(node), ""))
+        person.add(field, node.text if value is None else value, f"KMEHR {block.name}/{node.name}", span)
+
+    for child in block.children:
+        name = child.name
+        if name == "id" and child.attrs.get("S", "").upper() in _NUMBER_SCHEMES:
+            number = national_number(child.text)
+            if number is not None:
+                add(IdentityField.NISS, child, number)
+        elif name == "firstname":
+            add(IdentityField.GIVEN_NAME, child)
+        elif name == "familyname":
+            add(IdentityField.FAMILY_NAME, child)
+        elif name == "birthdate":
+            date = child.child("date")
+            iso = birth_date(date.text) if date is not None else None
+            if date is not None and iso is not None:
+                add(IdentityField.BIRTH_DATE, date, iso)
+        elif name == "sex":
+            code = child.child("cd")
+            if code is not None:
+                add(IdentityField.SEX, code, SEXES.get(code.text.strip().lower()[:1], code.text))
+        elif name == "address":
+            _address(child, person, block.name)
+        elif name == "telecom" and (telecom := child.child("telecomnumber")) is not None:
+            add(_telecom_field(child, telecom), telecom)
+    return person.identity()
+
+
+def _address(node: Node, person: PersonBuilder, block: str) -> None:
+    wanted = ("street", "housenumber", "postboxnumber", "zip", "city", "district", "text")
+    parts = [c.text.strip() for c in node.children if c.name in wanted]
+    person.add(IdentityField.ADDRESS, " ".join(p for p in parts if p), f"KMEHR {block}/address", None)
+
+
+def _telecom_field(node: Node, number: Node) -> IdentityField:
+    kinds = {c.text.strip().lower() for c in node.all("cd") if c.attrs.get("S", "").upper() == "CD-TELECOM"}
+    return IdentityField.EMAIL if "email" in kinds or "@" in number.text else IdentityField.PHONE
