@@ -149,7 +149,7 @@ class IdentityValue:
     Like a finding's clear value, ``value`` stays out of ``repr``.
     """
 
-    field: IdentityField
+    kind: IdentityField
     value: str = field(repr=False)
     source: str
     span: tuple[int, int] | None = None
@@ -165,7 +165,7 @@ class Identity:
 
     def get(self, wanted: IdentityField) -> tuple[IdentityValue, ...]:
         """Every value of one field (a person can have several names, numbers or phones)."""
-        return tuple(v for v in self.values if v.field is wanted)
+        return tuple(v for v in self.values if v.kind is wanted)
 
 
 @dataclass(frozen=True)

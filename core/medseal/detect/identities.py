@@ -147,7 +147,7 @@ def document_findings(
         structural += found
         for identity in document.identities:
             for value in identity.values:
-                kind = _KIND_OF_FIELD.get(value.field)
+                kind = _KIND_OF_FIELD.get(value.kind)
                 if kind is not None and value.span is not None:
                     spans[kind].append(value.span)
     kept = [f for f in text_findings if f.kind not in spans or not _overlaps(f.span, spans[f.kind])]

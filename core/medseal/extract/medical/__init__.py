@@ -108,7 +108,7 @@ def _shifted(document: MedicalDocument, offset: int) -> MedicalDocument:
 
     def move(value: IdentityValue) -> IdentityValue:
         span = None if value.span is None or offset < 0 else (value.span[0] + offset, value.span[1] + offset)
-        return IdentityValue(value.field, value.value, value.source, span)
+        return IdentityValue(value.kind, value.value, value.source, span)
 
     identities = tuple(Identity(i.role, i.source, tuple(map(move, i.values))) for i in document.identities)
     return MedicalDocument(document.format, document.text, identities)
