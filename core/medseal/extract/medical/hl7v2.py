@@ -181,12 +181,38 @@ def _xml_segments(root: Node, builder: TextBuilder) -> list[Segment]:
             number = child.name.rpartition(".")[2]
             if not number.isdigit():
                 continue
-            comps = [[_xml_leaf(sub, builder) for sub in (comp.children or [comp])] for comp in child.children]
-            if not child.children:
-                comps = [[_xml_leaf(child, builder)]]
-            segment.fields.setdefault(int(number), []).append(comps)
+            segment.fields.setdefault(int(number), []).append(_xml_components(child, builder))
         segments.append(segment)
     return segments
+
+
+def _numbered(nodes: list[Node]) -> list[tuple[int, Node]]:
+    """Children by the number their name ends with (``XPN.2`` is component 2), in order."""
+    out = []
+    for index, node in enumerate(nodes, start=1):
+        suffix = node.name.rpartition(".")[2]
+        out.append((int(suffix) if suffix.isdigit() else index, node))
+    return out
+
+
+def _xml_components(field_node: Node, builder: TextBuilder) -> list[list[Leaf]]:
+    """A field's components and their sub-components, each at the position its element name gives."""
+    if not field_node.children:
+        return [[_xml_leaf(field_node, builder)]]
+    comps: list[list[Leaf]] = []
+    for number, comp in _numbered(field_node.children):
+        while len(comps) < number:
+            comps.append([])
+        if comp.children:
+            subs: list[Leaf] = []
+            for sub_number, sub in _numbered(comp.children):
+                while len(subs) < sub_number - 1:
+                    subs.append(Leaf("", None))
+                subs.append(_xml_leaf(sub, builder))
+            comps[number - 1] = subs
+        else:
+            comps[number - 1] = [_xml_leaf(comp, builder)]
+    return comps
 
 
 def _xml_leaf(node: Node, builder: TextBuilder) -> Leaf:
