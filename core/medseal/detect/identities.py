@@ -79,8 +79,9 @@ def _keys(identity: Identity, person: Person | None) -> tuple[str, str, str]:
     return number_key, name_key, number_key or name_key
 
 
-def _finding(kind: Kind, value: IdentityValue, clear: str, masked: str, detail: str, key: str, part: int | None,
-             where: Where) -> Finding:
+def _finding(
+    kind: Kind, value: IdentityValue, clear: str, masked: str, detail: str, key: str, part: int | None, where: Where
+) -> Finding:
     return Finding(
         kind=kind,
         where=where,
@@ -95,7 +96,9 @@ def _finding(kind: Kind, value: IdentityValue, clear: str, masked: str, detail: 
 
 
 def identity_findings(
-    identities: Iterable[Identity], where: Where = Where.ATTACHMENT, part: int | None = None,
+    identities: Iterable[Identity],
+    where: Where = Where.ATTACHMENT,
+    part: int | None = None,
     directory: Directory | None = None,
 ) -> list[Finding]:
     """The findings of structured identities, one per occurrence (see the module's docstring)."""
@@ -115,9 +118,7 @@ def identity_findings(
         for value in families or given[:1]:
             clear = f"{first} {value.value}".strip() if families else first
             detail = f"name in {value.source} ({about})"
-            findings.append(
-                _finding(Kind.PATIENT_NAME, value, clear, initials(clear), detail, name_key, part, where)
-            )
+            findings.append(_finding(Kind.PATIENT_NAME, value, clear, initials(clear), detail, name_key, part, where))
         for value in identity.get(IdentityField.BIRTH_DATE):
             detail = f"birth date in {value.source} ({about})"
             findings.append(
@@ -131,7 +132,9 @@ def _overlaps(span: tuple[int, int] | None, spans: Sequence[tuple[int, int]]) ->
 
 
 def document_findings(
-    documents: Sequence[MedicalDocument], text_findings: Sequence[Finding], part: int | None = None,
+    documents: Sequence[MedicalDocument],
+    text_findings: Sequence[Finding],
+    part: int | None = None,
     directory: Directory | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """The findings of an attachment's text merged with those of its medical documents' identities, each

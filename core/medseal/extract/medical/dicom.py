@@ -29,8 +29,9 @@ from medseal.extract.medical._build import (
 from medseal.model import IdentityField, MedicalDocument
 
 FORMAT = "DICOM"
-_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UI",
-                       "UR", "UT"})
+_TEXT_VRS = frozenset(
+    {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UI", "UR", "UT"}
+)
 _IDS = ("PatientID", "OtherPatientIDs")
 _UID = re.compile(r"[0-9]+(?:\.[0-9]+)+")
 

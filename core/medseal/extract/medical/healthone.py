@@ -24,17 +24,17 @@ from medseal.model import Identity, IdentityField, MedicalDocument
 
 FORMAT = "HealthOne"
 _RECORD = re.compile(r"\s*(?:[0-9]{4}(?P<ref>[0-9]+)\s+(?P<s>S[1-5])\\?|(?P<a>A[1-5]|L[1-5])\\)")
+_NEXT_RECORD = re.compile(r"^(?:A[2-5]\\|L[1-5]\\|\s*[0-9]{5,}\s+S[2-5])", re.MULTILINE)
 _PREFIXED = {"S1": "A1", "S2": "A2", "S3": "A3", "S4": "S4", "S5": "A4"}
 
 
 def is_healthone(text: str) -> bool:
-    """The first non-blank line is an ``A1\\`` (or ``S1``) lab record and an ``A2``/``S2`` patient record
-    follows."""
-    first = text.lstrip("\ufeff \t\r\n")[:400]
-    match = _RECORD.match(first)
+    """The first non-blank line is an ``A1\\`` (or ``S1``) lab record and another record follows."""
+    body = text.lstrip("\ufeff \t\r\n")
+    match = _RECORD.match(body[:400])
     if match is None or (match.group("a") or match.group("s")) not in ("A1", "S1"):
         return False
-    return re.search(r"^(?:A2\\|\s*[0-9]{5,}\s+S2)", text, re.MULTILINE) is not None
+    return _NEXT_RECORD.search(body, match.end()) is not None
 
 
 def _fields(offset: int, line: str, match: re.Match[str]) -> list[tuple[tuple[int, int] | None, str]]:
@@ -65,9 +65,9 @@ def read_healthone(text: str) -> MedicalDocument:
         person = people.setdefault(reference, PersonBuilder("patient", "HealthOne patient records"))
         fields += [(None, "")] * (6 - len(fields))
 
-        def field(index: int, fields: list[tuple[tuple[int, int] | None, str]] = fields) -> tuple[
-            tuple[int, int] | None, str
-        ]:
+        def field(
+            index: int, fields: list[tuple[tuple[int, int] | None, str]] = fields
+        ) -> tuple[tuple[int, int] | None, str]:
             return fields[index]
 
         if tag == "A2":

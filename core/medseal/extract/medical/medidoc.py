@@ -16,8 +16,8 @@ date, the doctor's number and name), then one block per patient report::
     #A/                           (end of the patient block)
     #/                            (end of file)
 
-A common variant puts the address (and the national number) between the name and the birth date; the birth
-date is then the first line that reads as a date.
+A common variant puts the address (street, postal code and city, then the national number) between the name
+and the birth date: when the line after the name is not a date, the birth date is the fifth line after it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,10 @@ _PATIENT = re.compile(r"#A(?!/)")
 _RESULTS = re.compile(r"#R[A-Za-z]*\s*$")
 _END = re.compile(r"#A/\s*$|#/")
 _BLOCK_FOLLOWS = re.compile(r"^(?:#R[A-Za-z]*\s*$|#A/)", re.MULTILINE)
+_LAB_NUMBER = re.compile(r"\ufeff?[ \t]*[0-9]/[0-9]{5}/[0-9]{2}/[0-9]{3}[ \t]*\r?\n")
+_FILE_ENDS = re.compile(r"^(?:#R[A-Za-z]*|#/)\s*$", re.MULTILINE)
 _NAME_WIDTH = 24
+_STANDARD_BIRTH_LINE = re.compile(r"\s*[0-9%]*\s*$")  # a date (or nothing) right after the name
 _MAX_HEADER = 12  # lines between ``#A`` and the first result block
 
 
@@ -48,11 +51,12 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 
 def is_medidoc(text: str) -> bool:
-    """A ``#A`` patient line and, after it, a ``#R`` results line or the ``#A/`` end of block."""
+    """A ``#A`` patient line and, after it, a ``#R`` results line or the ``#A/`` end of block; or the lab's
+    INAMI number on the first line and a ``#R`` results line or the ``#/`` end of file."""
     patient = re.search(r"^#A(?!/)", text, re.MULTILINE)
-    if patient is None:
-        return False
-    return _BLOCK_FOLLOWS.search(text, patient.end()) is not None
+    if patient is not None and _BLOCK_FOLLOWS.search(text, patient.end()) is not None:
+        return True
+    return _LAB_NUMBER.match(text) is not None and _FILE_ENDS.search(text) is not None
 
 
 def _span(offset: int, line: str, start: int, end: int) -> tuple[tuple[int, int], str] | None:
@@ -82,26 +86,28 @@ def _block(lines: list[tuple[int, str]], start: int) -> Identity | None:
             person.add(IdentityField.FAMILY_NAME, family[1], "Medidoc name line (columns 1-24)", family[0])
         if (given := _span(offset, line, _NAME_WIDTH, len(line))) is not None:
             person.add(IdentityField.GIVEN_NAME, given[1], "Medidoc name line (columns 25-40)", given[0])
-    born_at = None
-    for index, (offset, line) in enumerate(header[1:6], start=1):
+    standard = len(header) > 1 and _STANDARD_BIRTH_LINE.match(header[1][1]) is not None
+    birth_index = 1 if standard else 4  # the variant: street, postal code and city, number, then the date
+    if not standard:
+        for offset, line in header[1:4]:
+            if (found := _span(offset, line, 0, len(line))) is None:
+                continue
+            if (number := national_number(found[1])) is not None:
+                person.add(IdentityField.NISS, number, "Medidoc patient number line", found[0])
+            else:
+                person.add(IdentityField.ADDRESS, found[1], "Medidoc address line", None)
+    if len(header) > birth_index:
+        offset, line = header[birth_index]
         found = _span(offset, line, 0, len(line))
-        if found is None:
-            continue
-        if born_at is None and (iso := lab_birth_date(found[1])) is not None:
+        if found is not None and (iso := lab_birth_date(found[1])) is not None:
             person.add(IdentityField.BIRTH_DATE, iso, "Medidoc birth date line", found[0])
-            born_at = index
-        elif born_at is None and (number := national_number(found[1])) is not None:
-            person.add(IdentityField.NISS, number, "Medidoc patient line", found[0])
-        elif born_at is None:
-            person.add(IdentityField.ADDRESS, found[1], "Medidoc address line", None)
-    if born_at is not None and len(header) > born_at + 1:
-        offset, line = header[born_at + 1]
-        sex = line.strip().lower()
+    if len(header) > birth_index + 1:
+        sex = header[birth_index + 1][1].strip().lower()
         if sex in ("x", "y", "z"):
             person.add(IdentityField.SEX, SEXES.get(sex, "unknown"), "Medidoc sex line", None)
-        address = [line.strip() for _, line in header[born_at + 5 :] if line.strip()]
-        if address:
-            person.add(IdentityField.ADDRESS, " ".join(address), "Medidoc address lines", None)
+    address = [line.strip() for _, line in header[birth_index + 5 :] if line.strip()] if standard else []
+    if address:
+        person.add(IdentityField.ADDRESS, " ".join(address), "Medidoc address lines", None)
     return person.identity()
 
 
