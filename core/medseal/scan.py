@@ -15,6 +15,7 @@ from medseal.detect.recipients import check_recipients
 from medseal.directory import Directory
 from medseal.errors import InputError, UnreadableAttachment
 from medseal.extract import Limits, extract_document, html_to_text, is_message
+from medseal.extract.medical import is_medical
 from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Kind, Level, Message, Verdict, Where
 from medseal.policy import Policy
 from medseal.recognise import is_protected_attachment
@@ -76,7 +77,7 @@ def scan_attachment(
     findings = scan_text(attachment.filename, Where.ATTACHMENT_NAME, context, index)
     if is_protected_attachment(attachment):
         return findings
-    if is_message(attachment):
+    if is_message(attachment) and not is_medical(attachment.data):
         if depth >= context.limits.max_nesting:
             return [*findings, _unreadable(index, attachment, "messages nested too deeply")]
         from medseal.parse import parse_message

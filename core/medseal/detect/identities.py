@@ -67,16 +67,17 @@ def _directory_patient(identity: Identity, directory: Directory | None) -> Perso
     return None
 
 
-def _keys(identity: Identity, person: Person | None) -> tuple[str, str, str]:
-    """The keys of the identity's (number, name, birth date) findings."""
+def _key(identity: Identity, person: Person | None) -> str:
+    """The identity's patient key: the directory patient's, else the one the identity would have as a
+    directory row (its national number when it has one, else its names): one patient, one pseudonym."""
+    if person is not None:
+        return person.patient_key
     given = " ".join(v.value for v in identity.get(IdentityField.GIVEN_NAME))
     families = identity.get(IdentityField.FAMILY_NAME)
-    name_key = Person(families[0].value, given).patient_key if families else ""
-    if person is not None:
-        return person.patient_key, person.patient_key, person.patient_key
     numbers = identity.get(IdentityField.NISS)
-    number_key = Person("", "", niss=numbers[0].value).patient_key if numbers else ""
-    return number_key, name_key, number_key or name_key
+    if numbers:
+        return Person("", "", niss=numbers[0].value).patient_key
+    return Person(families[0].value, given).patient_key if families else ""
 
 
 def _finding(
@@ -105,24 +106,22 @@ def identity_findings(
     findings: list[Finding] = []
     for identity in identities:
         person = _directory_patient(identity, directory)
-        number_key, name_key, birth_key = _keys(identity, person)
+        key = _key(identity, person)
         about = f"{_ROLES.get(identity.role, 'a person')}{', directory patient' if person is not None else ''}"
         for value in identity.get(IdentityField.NISS):
             detail = f"national number in {value.source} ({about})"
-            findings.append(
-                _finding(Kind.NISS, value, value.value, mask_niss(value.value), detail, number_key, part, where)
-            )
+            findings.append(_finding(Kind.NISS, value, value.value, mask_niss(value.value), detail, key, part, where))
         families = identity.get(IdentityField.FAMILY_NAME)
         given = identity.get(IdentityField.GIVEN_NAME)
         first = " ".join(v.value for v in given)
         for value in families or given[:1]:
             clear = f"{first} {value.value}".strip() if families else first
             detail = f"name in {value.source} ({about})"
-            findings.append(_finding(Kind.PATIENT_NAME, value, clear, initials(clear), detail, name_key, part, where))
+            findings.append(_finding(Kind.PATIENT_NAME, value, clear, initials(clear), detail, key, part, where))
         for value in identity.get(IdentityField.BIRTH_DATE):
             detail = f"birth date in {value.source} ({about})"
             findings.append(
-                _finding(Kind.BIRTH_DATE, value, value.value, mask_date(value.value), detail, birth_key, part, where)
+                _finding(Kind.BIRTH_DATE, value, value.value, mask_date(value.value), detail, key, part, where)
             )
     return findings
 

@@ -24,13 +24,31 @@ import re
 from medseal.extract.plain import decode_text, looks_like_text
 from medseal.model import Identity, IdentityValue, MedicalDocument
 
-__all__ = ["place", "read_medical"]
+__all__ = ["is_medical", "place", "read_medical"]
 
 _XML_MARKERS = re.compile(
     r"<(?:[\w.-]+:)?kmehrmessage[\s>/]|xmlns(?::[\w.-]+)?\s*=\s*[\"'](?:http://hl7\.org/fhir|urn:hl7-org:v2xml)[\"']"
 )
 _HL7_XML_ROOT = re.compile(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<[A-Z]{3}_[A-Z0-9]{3}[\s>]", re.DOTALL)
 _LEADING = "\ufeff \t\r\n"
+
+
+def is_medical(data: bytes) -> bool:
+    """Whether ``data`` looks like one of the formats above, without parsing it (an attachment declared as an
+    e-mail or named ``.eml`` is still read as the medical file it is)."""
+    from medseal.extract.medical import dicom, healthone, hl7v2, medidoc
+
+    if dicom.is_dicom(data):
+        return True
+    if not data or not looks_like_text(data):
+        return False
+    text = decode_text(data)
+    head = text.lstrip(_LEADING)[:1]
+    if head == "<":
+        return bool(_XML_MARKERS.search(text) or _HL7_XML_ROOT.match(text.lstrip(_LEADING)[:2000]))
+    if head == "{":
+        return '"resourceType"' in text
+    return hl7v2.is_hl7(text) or healthone.is_healthone(text) or medidoc.is_medidoc(text)
 
 
 def read_medical(data: bytes) -> MedicalDocument | None:
