@@ -4,7 +4,7 @@
 format         recognised by                                               module
 =============  ==========================================================  ========================
 DICOM          ``DICM`` after the 128-byte preamble                        :mod:`.dicom`
-KMEHR          a ``kmehrmessage`` element (alone or in a hub's answer)     :mod:`.kmehr`
+KMEHR, PCDH    a ``kmehrmessage`` element (alone or in a hub's answer), SMOA  :mod:`.kmehr`
 FHIR           JSON with a ``resourceType``; XML in ``http://hl7.org/fhir``  :mod:`.fhir`
 HL7 v2         ``MSH|^~\\&`` after blank or comment lines; ``urn:hl7-org:v2xml``  :mod:`.hl7v2`
 HealthOne      a first ``A1\\`` record and an ``A2\\`` patient record        :mod:`.healthone`
@@ -26,8 +26,9 @@ from medseal.model import Identity, IdentityValue, MedicalDocument
 
 __all__ = ["is_medical", "place", "read_medical"]
 
+_XML_NAMESPACES = r"http://hl7\.org/fhir|urn:hl7-org:v2xml|http://www\.apb\.be/standards/smoa/schema/v1"
 _XML_MARKERS = re.compile(
-    r"<(?:[\w.-]+:)?kmehrmessage[\s>/]|xmlns(?::[\w.-]+)?\s*=\s*[\"'](?:http://hl7\.org/fhir|urn:hl7-org:v2xml)[\"']"
+    rf"<(?:[\w.-]+:)?kmehrmessage[\s>/]|xmlns(?::[\w.-]+)?\s*=\s*[\"'](?:{_XML_NAMESPACES})[\"']"
 )
 _HL7_XML_ROOT = re.compile(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<[A-Z]{3}_[A-Z0-9]{3}[\s>]", re.DOTALL)
 _LEADING = "\ufeff \t\r\n"

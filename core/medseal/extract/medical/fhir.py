@@ -3,7 +3,8 @@ as a ``contained`` resource, or anywhere else in the document.
 
 The Belgian federal core profile (``be-patient``, eHealth platform) identifies the patient by the SSIN
 (NISS/INSZ) under the naming system ``https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin``
-(``.../fhir/NamingSystem/ssin`` in older publications, OID ``2.16.840.1.113883.3.6777.5.1``). Read: every
+(``.../fhir/NamingSystem/ssin`` in older publications, OID ``2.16.840.1.113883.3.6777.5.1``). A resource that only
+points at its patient (a ServiceRequest's ``subject.identifier``) names them too. Read: every
 ``identifier`` in that system (its value validated as a national or BIS number), ``name`` (``family``,
 ``given``, ``text``), ``birthDate`` (full dates only), ``gender``, ``telecom`` (phone, email) and
 ``address``, and the names of the patient's ``contact``\\s. JSON and XML are first turned into the same tree:
@@ -155,8 +156,40 @@ def _person(resource: dict[str, Tree], kind: str, role: str) -> Identity | None:
     return person.identity()
 
 
+def _referenced(tree: Tree, people: list[dict[str, Tree]]) -> Identity | None:
+    """The patient named only by reference (``subject``/``patient`` of a ServiceRequest, an Observation...):
+    every SSIN identifier outside the Patient resources, and the references' ``display`` names."""
+    inside = {id(d) for person in people for d in _dicts(person)}
+    person = PersonBuilder("patient", "FHIR reference")
+    for node in _dicts(tree):
+        if id(node) in inside:
+            continue
+        system, value = _first(node.get("system")), _first(node.get("value"))
+        ssin = system is not None and value is not None and system.value.strip() in SSIN_SYSTEMS
+        if ssin and value is not None and (number := national_number(value.value)) is not None:
+            person.add(IdentityField.NISS, number, "FHIR reference identifier (SSIN)", value.span)
+        for key in ("subject", "patient", "beneficiary"):
+            reference = node.get(key)
+            for item in _items(reference):
+                if isinstance(item, dict) and (display := _first(item.get("display"))) is not None:
+                    person.add(IdentityField.FAMILY_NAME, display.value, f"FHIR {key}.display", display.span)
+    return person.identity()
+
+
+def _dicts(tree: Tree) -> Iterator[dict[str, Tree]]:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 def _document(tree: Tree, builder: TextBuilder) -> MedicalDocument:
     identities: list[Identity] = []
+    people = [r for r in _resources(tree) if (k := _first(r.get("resourceType"))) is not None and k.value in _PEOPLE]
     for resource in _resources(tree):
         kind = _first(resource.get("resourceType"))
         role = _PEOPLE.get(kind.value if kind is not None else "")
@@ -170,6 +203,8 @@ def _document(tree: Tree, builder: TextBuilder) -> MedicalDocument:
                         _add_name(relative, name, f"FHIR {kind.value}.contact.name")
                     if (identity := relative.identity()) is not None:
                         identities.append(identity)
+    if (referenced := _referenced(tree, people)) is not None:
+        identities.append(referenced)
     return MedicalDocument(FORMAT, builder.text, tuple(identities))
 
 

@@ -14,6 +14,13 @@ A ``kmehrmessage`` holds ``folder``\\s, each about one ``patient``::
 
 Other people (a contact person, a family member) appear in ``person`` blocks with the same fields; they are
 read too. ``hcparty`` blocks are the care providers and are not identities of patients.
+
+The hubs answer with the same ``kmehrmessage`` inside their web-service envelopes (it is found at any depth).
+The pharmacists' PCDH (Pharmaceutical Care Data Hub) speaks SMOA (``single-message``, namespace
+``http://www.apb.be/standards/smoa/schema/v1``) and names the patient in ``patient``/``min-Patient`` blocks::
+
+    <ns2:min-Patient><ns2:personId xsi:type="ns3:InssIdType"><ns3:id>85073003328</ns3:id></ns2:personId>
+      <ns2:name>Marie</ns2:name><ns2:familyName>Dupont</ns2:familyName></ns2:min-Patient>
 """
 
 from __future__ import annotations
@@ -23,25 +30,32 @@ from medseal.extract.medical.xmltree import Node, Spans, write_tree
 from medseal.model import Identity, IdentityField, MedicalDocument
 
 FORMAT = "KMEHR"
+SMOA_NAMESPACE = "http://www.apb.be/standards/smoa/schema/v1"
+_SMOA_BLOCKS = frozenset({"patient", "min-patient", "person", "min-person"})
 _PERSON_BLOCKS = {"patient": "patient", "person": "person"}
 _NUMBER_SCHEMES = {"ID-PATIENT", "INSS", "ID-PERSON", ""}
 
 
 def is_kmehr(root: Node) -> bool:
-    """A ``kmehrmessage`` anywhere in the document (on its own, or inside a hub's answer)."""
-    return any(node.name == "kmehrmessage" for node in root.iter())
+    """A ``kmehrmessage`` anywhere in the document (on its own, or inside a hub's answer), or a PCDH (SMOA)
+    message."""
+    return root.ns.startswith(SMOA_NAMESPACE) or any(node.name == "kmehrmessage" for node in root.iter())
 
 
 def read_kmehr(root: Node) -> MedicalDocument:
     builder = TextBuilder()
     spans = write_tree(builder, root)
     identities = []
+    smoa = root.ns.startswith(SMOA_NAMESPACE)
     for node in root.iter():
-        role = _PERSON_BLOCKS.get(node.name)
-        if role is not None:
+        if smoa and node.name.lower() in _SMOA_BLOCKS:
+            identity = _smoa_person(node, spans)
+        elif (role := _PERSON_BLOCKS.get(node.name)) is not None:
             identity = _person(node, role, spans)
-            if identity is not None:
-                identities.append(identity)
+        else:
+            continue
+        if identity is not None:
+            identities.append(identity)
     return MedicalDocument(FORMAT, builder.text, tuple(identities))
 
 
@@ -75,6 +89,31 @@ def _person(block: Node, role: str, spans: Spans) -> Identity | None:
             _address(child, person, block.name)
         elif name == "telecom" and (telecom := child.child("telecomnumber")) is not None:
             add(_telecom_field(child, telecom), telecom)
+    return person.identity()
+
+
+def _smoa_person(block: Node, spans: Spans) -> Identity | None:
+    """A PCDH ``patient``/``min-Patient`` block: ``personId/id`` (INSS), ``name`` (first names), ``familyName``,
+    ``birthdate`` and ``gender`` where present."""
+    role = "patient" if "patient" in block.name.lower() else "person"
+    person = PersonBuilder(role, f"PCDH {block.name}")
+    for child in block.children:
+        source = f"PCDH {block.name}/{child.name}"
+        name = child.name.lower()
+        if name == "personid":
+            for node in child.iter():
+                if node is not child and (number := national_number(node.text)) is not None:
+                    person.add(IdentityField.NISS, number, source, spans.get((id(node), "")))
+        elif name in ("name", "firstname", "givenname"):
+            person.add(IdentityField.GIVEN_NAME, child.text, source, spans.get((id(child), "")))
+        elif name in ("familyname", "lastname"):
+            person.add(IdentityField.FAMILY_NAME, child.text, source, spans.get((id(child), "")))
+        elif name in ("birthdate", "dateofbirth"):
+            date = child.child("date") or child
+            if (iso := birth_date(date.text)) is not None:
+                person.add(IdentityField.BIRTH_DATE, iso, source, spans.get((id(date), "")))
+        elif name in ("gender", "sex"):
+            person.add(IdentityField.SEX, child.text, source, None)
     return person.identity()
 
 
