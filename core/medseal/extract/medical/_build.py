@@ -38,8 +38,12 @@ class TextBuilder:
             self.write(f"{label}: ")
         return self.write(value)
 
+    def __len__(self) -> int:
+        return self._length
+
     @property
     def text(self) -> str:
+        """The text so far (joined on each call: ask ``len(builder)`` to know whether it is empty)."""
         return "".join(self._parts)
 
 

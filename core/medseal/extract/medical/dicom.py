@@ -109,7 +109,7 @@ def _name(builder: TextBuilder, person: PersonBuilder, path: str, value: str) ->
     parts = alphabetic.split("^")
     if not " ".join(" ".join(parts).split()):
         return
-    if builder.text:
+    if len(builder):
         builder.write("\n")
     builder.write(f"{path}: ")
     spans: list[tuple[int, int] | None] = []

@@ -138,7 +138,7 @@ def _messages(text: str) -> list[str]:
 def _segment(message: hl7.Message, raw: hl7.Segment, builder: TextBuilder) -> Segment:
     name = str(raw[0]).strip()
     segment = Segment(name)
-    if builder.text:
+    if len(builder):
         builder.write("\n")
     builder.write(name)
     first = 3 if name in _HEADERS else 1  # MSH-1 and MSH-2 are the delimiters themselves
@@ -173,7 +173,7 @@ def _xml_segments(root: Node, builder: TextBuilder) -> list[Segment]:
     for node in root.iter():
         if not _SEGMENT_NAME.match(node.name) or not any(c.name.startswith(node.name + ".") for c in node.children):
             continue
-        if builder.text:
+        if len(builder):
             builder.write("\n")
         builder.write(node.name)
         segment = Segment(node.name)
