@@ -7,7 +7,9 @@ import datetime
 from collections import Counter
 
 import pytest
+from fixtures.medical import kmehr
 from fixtures.medical.cases import FORMATS, Case, Expected, cases, without_patient
+from fixtures.medical.people import Patient
 from hypothesis import assume, given
 
 from medseal.detect.identities import identity_findings
@@ -142,3 +144,12 @@ def test_identity_findings_of_a_real_document_keep_their_spans() -> None:
         assert finding.span is not None
         written = document.text[finding.span[0] : finding.span[1]]
         assert written in (finding.clear, "DUPONT", "19850730")
+
+
+def test_a_number_in_free_text_is_kept_beside_the_structured_one() -> None:
+    patient = Patient("Dupont", ("Marie",), "85073003328", datetime.date(1985, 7, 30))
+    data = kmehr.kmehr([patient]).replace(
+        "Hypertension artérielle".encode(), "Voir aussi le fils, NISS 17072900149, même adresse".encode()
+    )
+    numbers = [f for f in _scan(data) if f.kind is Kind.NISS]
+    assert sorted((f.clear, f.confidence) for f in numbers) == [("17072900149", 0.97), ("85073003328", 1.0)]

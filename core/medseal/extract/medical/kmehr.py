@@ -62,9 +62,10 @@ def read_kmehr(root: Node) -> MedicalDocument:
 def _person(block: Node, role: str, spans: Spans) -> Identity | None:
     person = PersonBuilder(role, f"KMEHR {block.name}")
 
-    def add(field: IdentityField, node: Node, value: str | None = None) -> None:
+    def add(field: IdentityField, node: Node, value: str | None = None, path: str = "") -> None:
         span = spans.get((id(node), ""))
-        person.add(field, node.text if value is None else value, f"KMEHR {block.name}/{node.name}", span)
+        source = f"KMEHR {block.name}/{path or node.name}"
+        person.add(field, node.text if value is None else value, source, span)
 
     for child in block.children:
         name = child.name
@@ -80,11 +81,11 @@ def _person(block: Node, role: str, spans: Spans) -> Identity | None:
             date = child.child("date")
             iso = birth_date(date.text) if date is not None else None
             if date is not None and iso is not None:
-                add(IdentityField.BIRTH_DATE, date, iso)
+                add(IdentityField.BIRTH_DATE, date, iso, "birthdate/date")
         elif name == "sex":
             code = child.child("cd")
             if code is not None:
-                add(IdentityField.SEX, code, SEXES.get(code.text.strip().lower()[:1], code.text))
+                add(IdentityField.SEX, code, SEXES.get(code.text.strip().lower()[:1], code.text), "sex/cd")
         elif name == "address":
             _address(child, person, block.name)
         elif name == "telecom" and (telecom := child.child("telecomnumber")) is not None:
