@@ -168,10 +168,15 @@ def is_hl7_xml(root: Node) -> bool:
     )
 
 
+def _is_segment(node: Node) -> bool:
+    """``<PID>`` holding ``<PID.n>`` fields."""
+    return bool(_SEGMENT_NAME.match(node.name)) and any(c.name.startswith(node.name + ".") for c in node.children)
+
+
 def _xml_segments(root: Node, builder: TextBuilder) -> list[Segment]:
     segments: list[Segment] = []
     for node in root.iter():
-        if not _SEGMENT_NAME.match(node.name) or not any(c.name.startswith(node.name + ".") for c in node.children):
+        if not _is_segment(node):
             continue
         if len(builder):
             builder.write("\n")
@@ -307,6 +312,13 @@ def read_er7(text: str) -> MedicalDocument:
 
 
 def read_hl7_xml(root: Node) -> MedicalDocument:
+    """An HL7 v2 XML message; text outside the segments' fields (rare) is kept too, one element a line."""
     builder = TextBuilder()
     segments = _xml_segments(root, builder)
+    read = {id(node) for segment in root.iter() if _is_segment(segment) for node in segment.iter()}
+    for node in root.iter():
+        if id(node) not in read:
+            builder.line(node.name, node.text)
+            for attr, value in node.attrs.items():
+                builder.line(f"{node.name} {attr}", value)
     return MedicalDocument(FORMAT, builder.text, _identities(segments))
