@@ -152,3 +152,63 @@ class Verdict:
     @property
     def label(self) -> str:
         return self.level.label
+
+
+class IdentityField(enum.StrEnum):
+    """What a field of a structured medical file says about the person it describes."""
+
+    NISS = "niss"
+    FAMILY_NAME = "family_name"
+    GIVEN_NAME = "given_name"
+    BIRTH_DATE = "birth_date"
+    SEX = "sex"
+    ADDRESS = "address"
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class IdentityValue:
+    """One value read from the field made for it (``source``: ``PID-5.1``, ``KMEHR patient/familyname``...).
+
+    ``value`` is normalised (a national number as its 11 digits, a birth date as ``YYYY-MM-DD``, names as
+    written); ``span`` is where the value stands in the document's text, when it is written there.
+    Like a finding's clear value, ``value`` stays out of ``repr``.
+    """
+
+    kind: IdentityField
+    value: str = field(repr=False)
+    source: str
+    span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One person a structured medical file names: the patient, a next of kin, another ``person`` block."""
+
+    role: str  # "patient", "next_of_kin", "person"
+    source: str  # the block it was read from: "KMEHR patient", "HL7 PID", "DICOM patient module"...
+    values: tuple[IdentityValue, ...]
+
+    def get(self, wanted: IdentityField) -> tuple[IdentityValue, ...]:
+        """Every value of one field (a person can have several names, numbers or phones)."""
+        return tuple(v for v in self.values if v.kind is wanted)
+
+
+@dataclass(frozen=True)
+class MedicalDocument:
+    """A structured medical file read as what it is: its format, its text for the detectors and the people
+    it names. ``text`` holds every value an interceptor could read; identity spans index it."""
+
+    format: str  # "KMEHR", "HL7 v2", "FHIR", "Medidoc", "HealthOne", "DICOM"
+    text: str = field(repr=False)
+    identities: tuple[Identity, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttachmentContent:
+    """What extraction read in an attachment: its text, and the structured medical files it is or holds
+    (their identity spans index ``text``)."""
+
+    text: str = field(repr=False)
+    medical: tuple[MedicalDocument, ...] = ()

@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from medseal.detect.birthdates import find_birth_dates
+from medseal.detect.identities import document_findings
 from medseal.detect.names import find_names
 from medseal.detect.niss import find_niss
 from medseal.detect.recipients import check_recipients
 from medseal.directory import Directory
 from medseal.errors import InputError, UnreadableAttachment
-from medseal.extract import Limits, extract_text, html_to_text, is_message
+from medseal.extract import Limits, extract_document, html_to_text, is_message
+from medseal.extract.medical import is_medical
 from medseal.model import (
     IDENTIFIER_KINDS,
     Attachment,
@@ -86,7 +88,7 @@ def scan_attachment(
     findings = scan_text(attachment.filename, Where.ATTACHMENT_NAME, context, index)
     if is_protected_attachment(attachment):
         return findings
-    if is_message(attachment):
+    if is_message(attachment) and not is_medical(attachment.data):
         if depth >= context.limits.max_nesting:
             return [*findings, _unreadable(index, attachment, "messages nested too deeply")]
         from medseal.parse import parse_message
@@ -99,10 +101,15 @@ def scan_attachment(
             findings.append(_relocate(finding, index))
         return findings
     try:
-        text = extract_text(attachment, context.limits)
+        content = extract_document(attachment, context.limits)
     except UnreadableAttachment as exc:
         return [*findings, _unreadable(index, attachment, exc.reason)]
-    return findings + scan_text(text, Where.ATTACHMENT, context, index)
+    found = scan_text(content.text, Where.ATTACHMENT, context, index)
+    if content.medical:  # structured medical files: their identities, each occurrence once
+        found, unnamed = document_findings(content.medical, found, index, context.directory)
+        reasons = [f"{name} file whose patient could not be read (health data)" for name in unnamed]
+        found += [_unreadable(index, attachment, reason) for reason in reasons]
+    return findings + found
 
 
 def _relocate(finding: Finding, index: int) -> Finding:

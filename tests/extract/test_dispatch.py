@@ -135,7 +135,7 @@ def test_a_small_but_heavy_image_is_not_decorative() -> None:
     [
         ("dossier.tar.gz", "application/gzip", gzip.compress(b"secret"), "archive type"),
         ("x.7z", "application/octet-stream", b"7z\xbc\xaf\x27\x1c" + bytes(40), "archive type"),
-        ("image.dcm", "application/dicom", bytes(128) + b"DICM" + bytes(range(256)), "unsupported file type"),
+        ("image.dcm", "application/dicom", bytes(128) + b"DICM" + bytes(range(256)), "malformed DICOM"),
         ("data.bin", "application/octet-stream", bytes(range(256)) * 4, "unsupported file type"),
         ("fake.pdf", "application/pdf", b"%PDF-1.7 this is not a pdf", "corrupt PDF"),
     ],

@@ -22,7 +22,7 @@ def test_adt_message_reads_as_words() -> None:
         lines[2]
         == "PID 1 60020112345 BE NISS EXEMPLE JEANNE MME 19600201 F Rue de l\\Exemple 1 Bruxelles 1000"
     )
-    assert lines[3] == "OBX 1 TX Ligne un ligne deux fin A"
+    assert lines[3] == "OBX 1 TX Ligne un ligne deux | fin A"  # \F\ is the field separator, written out
 
 
 def test_other_delimiters_are_honoured() -> None:

@@ -55,12 +55,20 @@ def test_broken_html_still_gives_its_text() -> None:
     assert "Exemple" in html_to_text("<p <b>Jeanne <i>Exemple</p></b></div><!-- unterminated")
 
 
-def test_kmehr_text_nodes_and_attribute_values() -> None:
-    lines = extract_text(Attachment("sumehr.xml", "text/xml", KMEHR)).splitlines()
+def test_xml_text_nodes_and_attribute_values() -> None:
+    lines = xml_to_text(KMEHR).splitlines()
     assert "id S=ID-PATIENT SV=1.0: 60020112345" in lines  # a value on one line with what it is
     for expected in ("firstname: Jeanne", "familyname: Exemple", "date: 1960-02-01"):
         assert expected in lines
     assert "text L=fr: Suivi tension & glycémie" in lines
+
+
+def test_kmehr_is_read_with_its_element_names() -> None:
+    lines = extract_text(Attachment("sumehr.xml", "text/xml", KMEHR)).splitlines()
+    assert lines[lines.index("id S: ID-PATIENT") + 2] == "id: 60020112345"
+    for expected in ("firstname: Jeanne", "familyname: Exemple", "date: 1960-02-01",
+                     "text L: fr", "text: Suivi tension & glycémie"):
+        assert expected in lines
 
 
 def test_xml_is_sniffed_without_a_name() -> None:

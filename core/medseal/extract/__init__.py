@@ -35,7 +35,7 @@ from medseal.extract.markup import html_to_text
 from medseal.extract.pdf import ENCRYPTED_PDF
 from medseal.extract.plain import decode_text
 from medseal.extract.sniff import is_pdf, sniff
-from medseal.model import Attachment
+from medseal.model import Attachment, AttachmentContent, MedicalDocument
 
 __all__ = [
     "ENCRYPTED_PDF",
@@ -44,6 +44,7 @@ __all__ = [
     "Limits",
     "detect_kind",
     "extension_for",
+    "extract_document",
     "extract_text",
     "html_to_text",
     "is_message",
@@ -142,6 +143,7 @@ class _Reader:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.budget = Budget(limits)
+        self.medical: list[MedicalDocument] = []  # structured medical files met, in reading order
 
     def read(self, filename: str, content_type: str, data: bytes, depth: int) -> str:
         limits = self.limits
@@ -151,6 +153,11 @@ class _Reader:
             raise UnreadableAttachment("archives or attached messages nested too deeply")
         if not data:
             return ""
+        from medseal.extract.medical import read_medical  # medical formats first, by content only
+
+        if (medical := read_medical(data)) is not None:
+            self.medical.append(medical)
+            return check_text(medical.text, limits)
         kind = detect_kind(filename, content_type, data)
         handler = self.handlers.get(kind)
         if handler is None:
@@ -263,7 +270,18 @@ def _nothing(_data: bytes, _depth: int) -> str:
     return ""
 
 
+def extract_document(attachment: Attachment, limits: Limits = Limits()) -> AttachmentContent:  # noqa: B008
+    """The text of ``attachment`` for scanning and the structured medical files in it (the attachment itself
+    or members of an archive), their spans pointing into that text; raises UnreadableAttachment (with a
+    reason a user can act on) when it cannot be read completely: encrypted, corrupt, over a limit, or a
+    document type we cannot read."""
+    from medseal.extract.medical import place
+
+    reader = _Reader(limits)
+    text = reader.read(attachment.filename, attachment.content_type, attachment.data, 0)
+    return AttachmentContent(text, place(reader.medical, text))
+
+
 def extract_text(attachment: Attachment, limits: Limits = Limits()) -> str:  # noqa: B008 - frozen, immutable
-    """The text of ``attachment`` for scanning: everything an interceptor could read in it. Raises
-    UnreadableAttachment (with a reason a user can act on) when it cannot be read completely."""
-    return _Reader(limits).read(attachment.filename, attachment.content_type, attachment.data, 0)
+    """The text of ``attachment`` for scanning (see :func:`extract_document`)."""
+    return extract_document(attachment, limits).text
