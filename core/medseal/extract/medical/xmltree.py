@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from medseal.extract.markup import new_xml_parser, parse_xml
+from medseal.extract.markup import parse_xml
 from medseal.extract.medical._build import TextBuilder
 
 
@@ -40,33 +40,41 @@ class Node:
 
 
 def _split(qualified: str) -> tuple[str, str]:
-    ns, _, local = qualified.rpartition(" ")
-    return ns, local
+    """``{namespace}local`` (ElementTree's form) -> (namespace, local)."""
+    if qualified.startswith("{"):
+        ns, _, local = qualified[1:].partition("}")
+        return ns, local
+    return "", qualified
+
+
+class _TreeBuilder:
+    """The parser target (ElementTree's protocol) that builds the :class:`Node` tree."""
+
+    def __init__(self) -> None:
+        self.root = Node("", "", {})
+        self.stack = [self.root]
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        ns, local = _split(tag)
+        node = Node(ns, local, {_split(k)[1]: v for k, v in attrs.items()})
+        self.stack[-1].children.append(node)
+        self.stack.append(node)
+
+    def end(self, _tag: str) -> None:
+        self.stack.pop()
+
+    def data(self, text: str) -> None:
+        self.stack[-1].chunks.append(text)
+
+    def close(self) -> Node:
+        return self.root
 
 
 def parse_tree(data: bytes) -> Node:
     """The root element of ``data``; raises UnreadableAttachment for malformed XML or a DOCTYPE."""
-    root = Node("", "", {})
-    stack = [root]
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        ns, local = _split(name)
-        node = Node(ns, local, {_split(k)[1]: v for k, v in attrs.items()})
-        stack[-1].children.append(node)
-        stack.append(node)
-
-    def end(_name: str) -> None:
-        stack.pop()
-
-    def data_(text: str) -> None:
-        stack[-1].chunks.append(text)
-
-    parser = new_xml_parser(namespaces=True)
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = data_
-    parse_xml(parser, data)
-    return root.children[0]
+    builder = _TreeBuilder()
+    parse_xml(data, builder)
+    return builder.root.children[0]
 
 
 Spans = dict[tuple[int, str], tuple[int, int]]
