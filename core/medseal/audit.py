@@ -1,4 +1,4 @@
-"""The audit log: one JSON line per decision (``scan``, ``protect``, ``send``), chained by SHA-256.
+"""The audit log: one JSON line per decision (``scan``, ``protect``, ``send``, ``relay``), chained by SHA-256.
 
 Each line is the canonical JSON (sorted keys, no spaces, ASCII) of an :class:`AuditRecord` plus two fields:
 ``prev``, the ``hash`` of the line before it (64 zeros for the first line), and ``hash``, the SHA-256 of the
@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 GENESIS = "0" * 64
-COMMANDS = ("scan", "protect", "send")
+COMMANDS = ("scan", "protect", "send", "relay")
 
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 _DOMAIN_RE = re.compile(r"[^\s@]+")
