@@ -75,12 +75,12 @@ def throughput(relay: RelayProcess, sink: Sink, raw: bytes, rcpt: str, clients: 
             "delivered_per_s": total / delivered}
 
 
-def latency(send: object, sink: Sink, count: int) -> float:
+def latency(session: smtplib.SMTP, raw: bytes, rcpt: str, sink: Sink, count: int) -> float:
     samples = []
     for _ in range(count):
         before = len(sink.messages)
         started = time.perf_counter()
-        send()  # type: ignore[operator]
+        session.sendmail("dr.lebrun@cabinet-medical.be", [rcpt], raw)
         sink.wait(before + 1, timeout=120)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1000
@@ -121,10 +121,8 @@ def main() -> int:
             session = _session(relay.port, relay_dir.cert, relay_dir.password)
             direct = smtplib.SMTP("127.0.0.1", sink.port, timeout=120)
             try:
-                through = latency(lambda: session.sendmail("dr.lebrun@cabinet-medical.be", [rcpt], raw), sink,
-                                  args.latency)
-                plain = latency(lambda: direct.sendmail("dr.lebrun@cabinet-medical.be", [rcpt], raw), sink,
-                                args.latency)
+                through = latency(session, raw, rcpt, sink, args.latency)
+                plain = latency(direct, raw, rcpt, sink, args.latency)
             finally:
                 session.quit()
                 direct.quit()
