@@ -340,3 +340,32 @@ def test_crash_between_accept_and_relay_loses_nothing_and_sends_once(tmp_path, s
             assert second.stop() == 0  # SIGTERM: a clean stop
     finally:
         provider.stop()
+
+
+def test_implicit_tls_submission(tmp_path, sink: Sink) -> None:  # type: ignore[no-untyped-def]
+    """Port 465 style: TLS from the first byte, then AUTH."""
+    from relay_harness import init_relay
+
+    relay_dir = init_relay(tmp_path / "tls", sink.port, tls="implicit")
+    process = RelayProcess(relay_dir).start()
+    try:
+        with smtplib.SMTP_SSL("127.0.0.1", process.port, timeout=60, context=tls_context(relay_dir.cert)) as session:
+            session.login("practice", relay_dir.password)
+            session.sendmail("dr.martin@cabinet-demo.be", ["secretariat@cabinet-demo.be"],
+                             example("03-reunion-de-service.eml"))
+        (_, recipients, _), = sink.wait(1)
+        assert recipients == ["secretariat@cabinet-demo.be"]
+    finally:
+        process.stop()
+
+
+def test_plain_upstream_is_refused_off_loopback(relay_dir: RelayDir) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "medseal_cli.main", "relay", "--config", str(relay_dir.config),
+         "--upstream", "smtp.provider.example:25", "--listen", "127.0.0.1:1"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert result.returncode == 2 and "never-loopback-only" in result.stderr
