@@ -239,6 +239,15 @@ def server_tls_context(config: RelayConfig) -> ssl.SSLContext:
     return context
 
 
+def _call_limits(config: RelayConfig) -> dict[str, int]:
+    """Commands per session: a client may send many messages in one session, junk is cut off early."""
+    messages = 1000
+    return {
+        "MAIL": messages, "DATA": messages, "RSET": messages, "RCPT": messages * config.limits.max_recipients,
+        "AUTH": 5, "*": 30,
+    }
+
+
 def submission_controller(shared: Shared) -> Controller:
     config = shared.config
     handler = SubmissionHandler(shared)
@@ -248,7 +257,7 @@ def submission_controller(shared: Shared) -> Controller:
         "data_size_limit": config.limits.max_message_bytes,
         "authenticator": Authenticator(shared),
         "auth_required": True,
-        "command_call_limit": {"RCPT": config.limits.max_recipients + 10, "AUTH": 10, "*": 30},
+        "command_call_limit": _call_limits(config),
         "timeout": 120,
     }
     if config.tls == "implicit":
@@ -276,6 +285,6 @@ def filter_controller(shared: Shared) -> Controller:
         port=config.filter_listen.port,
         server_hostname=config.hostname,
         data_size_limit=config.limits.max_message_bytes,
-        command_call_limit={"RCPT": config.limits.max_recipients + 10, "*": 30},
+        command_call_limit=_call_limits(config),
         timeout=300,
     )

@@ -369,3 +369,12 @@ def test_plain_upstream_is_refused_off_loopback(relay_dir: RelayDir) -> None:
         capture_output=True, text=True, check=False, timeout=60,
     )
     assert result.returncode == 2 and "never-loopback-only" in result.stderr
+
+
+def test_one_session_may_send_many_messages(relay: RelayProcess, relay_dir: RelayDir, sink: Sink) -> None:
+    """An EMR program sends its batch in one session: more messages than the junk-command limit (30)."""
+    raw = example("03-reunion-de-service.eml")
+    with client(relay_dir, relay.port) as session:
+        for _ in range(35):  # bounded
+            session.sendmail("dr.martin@cabinet-demo.be", ["secretariat@cabinet-demo.be"], raw)
+    assert len(sink.wait(35)) == 35
