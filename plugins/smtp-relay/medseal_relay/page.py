@@ -63,6 +63,7 @@ class HandoverPage:
         class Handler(BaseHTTPRequestHandler):
             server_version = "medseal-relay"
             sys_version = ""
+            timeout = 30  # a silent client is dropped
 
             def _send(self, status: int, body: str, extra: dict[str, str] | None = None) -> None:
                 data = body.encode("utf-8")
@@ -111,7 +112,8 @@ class HandoverPage:
                 log.debug("page: %s", format % args)
 
         self.httpd = ThreadingHTTPServer((address.host, address.port), Handler)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        # the TLS handshake happens in each connection's own thread (on first read), not in the accept loop
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
         self.port = int(self.httpd.server_address[1])
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="medseal-relay-page", daemon=True)
         del page
