@@ -32,6 +32,34 @@ def load_practice(config: RelayConfig) -> Practice:
     return Practice(context, key, fix_recipients=True, audit=config.audit)
 
 
+class PracticeFiles:
+    """The practice (directory, policy, key) re-read when one of its files changes, as the Outlook server does:
+    a directory update needs no restart. If the new files cannot be read, the previous practice stays in use
+    and the error is logged (messages are still checked against the last good directory)."""
+
+    def __init__(self, config: RelayConfig) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._stamp = self._stamps()
+        self._practice = load_practice(config)
+
+    def _stamps(self) -> tuple[float, ...]:
+        paths = [self.config.directory, self.config.policy, self.config.practice_key]
+        return tuple(p.stat().st_mtime if p is not None and p.exists() else 0.0 for p in paths)
+
+    def get(self) -> Practice:
+        with self._lock:
+            stamp = self._stamps()
+            if stamp != self._stamp:
+                try:
+                    self._practice = load_practice(self.config)
+                    log.info("practice files changed: directory and policy reloaded")
+                except Exception as exc:  # keep the last good practice; say why
+                    log.error("cannot reload the practice files (%s); still using the previous ones", exc)
+                self._stamp = stamp
+            return self._practice
+
+
 def upstream_resolver(config: RelayConfig) -> object:
     def upstream_for(user_name: str) -> tuple[SmtpConfig, str | None]:
         upstream = config.upstream
@@ -61,7 +89,7 @@ def run_relay(config: RelayConfig, ready: threading.Event | None = None) -> int:
         raise RelayConfigError("no upstream server: set upstream.host in relay.toml or give --upstream HOST:PORT")
     if config.upstream is not None and not config.users:
         raise RelayConfigError("relay.toml lists no [users]: add one with medseal relay --add-user NAME")
-    practice = load_practice(config)
+    practice = PracticeFiles(config)
     spool = spool_of(config)
     store = HandoverStore(config.spool / "handovers")
     store.purge()

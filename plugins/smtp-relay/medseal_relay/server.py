@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -39,6 +39,10 @@ log = logging.getLogger("medseal.relay")
 _DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 
+class PracticeSource(Protocol):
+    def get(self) -> Practice: ...
+
+
 def _peer(session: Session) -> str:
     peer = session.peer
     return str(peer[0]) if isinstance(peer, tuple) else str(peer)
@@ -49,7 +53,7 @@ class Shared:
     """What the handlers share: configuration, practice, spool, handovers, limits and the worker pool."""
 
     config: RelayConfig
-    practice: Practice
+    practice: PracticeSource
     spool: Spool
     handovers: HandoverStore
     limiter: Limiter
@@ -135,7 +139,7 @@ class _Base:
         return decide(
             raw,
             tuple(envelope.rcpt_tos),
-            self.shared.practice,
+            self.shared.practice.get(),
             language,
             handover_possible=user is not None and user.keys is not None,
             refuse_generated=self.shared.config.generated_passwords == "refuse",

@@ -378,3 +378,31 @@ def test_one_session_may_send_many_messages(relay: RelayProcess, relay_dir: Rela
         for _ in range(35):  # bounded
             session.sendmail("dr.martin@cabinet-demo.be", ["secretariat@cabinet-demo.be"], raw)
     assert len(sink.wait(35)) == 35
+
+
+def test_directory_update_needs_no_restart(tmp_path, sink: Sink) -> None:  # type: ignore[no-untyped-def]
+    """Marie's access code added to the directory is used by the running relay (no generated password)."""
+    from relay_harness import EXAMPLES, init_relay
+
+    lines = (EXAMPLES / "patients.csv").read_text(encoding="utf-8").splitlines()
+    directory = tmp_path / "patients.csv"
+    directory.write_text("\n".join(line for line in lines if not line.startswith("Dupont,Marie")) + "\n",
+                         encoding="utf-8")
+    relay_dir = init_relay(tmp_path / "reload", sink.port, directory=str(directory))
+    process = RelayProcess(relay_dir).start()
+    handovers = relay_dir.folder / "spool" / "handovers" / "practice.jsonl"
+    raw = example("01-resultats-labo-patiente.eml")
+    try:
+        with client(relay_dir, process.port) as session:
+            session.sendmail("dr.martin@cabinet-demo.be", ["marie.dupont.demo@gmail.com"], raw)
+        sink.wait(1)
+        assert len(handovers.read_text(encoding="utf-8").splitlines()) == 1  # no access code: generated
+        time.sleep(1.1)  # a distinct modification time
+        directory.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with client(relay_dir, process.port) as session:
+            session.sendmail("dr.martin@cabinet-demo.be", ["marie.dupont.demo@gmail.com"], raw)
+        sink.wait(2)
+        assert len(handovers.read_text(encoding="utf-8").splitlines()) == 1  # her access code now
+        assert "reloaded" in process.log()
+    finally:
+        process.stop()
