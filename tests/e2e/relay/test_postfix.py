@@ -26,6 +26,9 @@ def postfix(tmp_path_factory: pytest.TempPathFactory, sink: Sink) -> Iterator[tu
     filter_port, reinject_port, smtp_port = free_port(), free_port(), free_port()
     relay_dir = init_relay(tmp_path_factory.mktemp("relay-filter"), sink.port)
     relay_dir.edit("filter", listen=f"127.0.0.1:{filter_port}", reinject=f"127.0.0.1:{reinject_port}")
+    text = relay_dir.config.read_text(encoding="utf-8")  # Postfix has no login: the sender names the user
+    relay_dir.config.write_text(text.replace("addresses = []", 'addresses = ["dr.martin@cabinet-demo.be"]', 1),
+                                encoding="utf-8")
     relay = RelayProcess(relay_dir).start()
     server = Postfix(smtp_port, reinject_port, filter_port, sink.port)
     try:
@@ -75,3 +78,33 @@ def test_unprotectable_message_is_refused_by_the_filter_and_never_leaves(
     assert "5.7.1 medseal a refuse ce message" in server.log()
     time.sleep(2)
     assert all("s.lambert.demo@hotmial.com" not in r for _, r, _ in sink.messages)
+
+
+def _stranger(sender: str) -> bytes:
+    return (
+        f"From: {sender}\r\nTo: kine.demo@gmail.com\r\nSubject: Suivi de Marie Dupont\r\n\r\n"
+        "Marie Dupont (NISS 85.07.30-033.28) commence la kine lundi.\r\n"
+    ).encode()
+
+
+def test_generated_password_goes_to_the_senders_handover_page_not_the_message(
+    postfix: tuple[Postfix, RelayDir], sink: Sink
+) -> None:
+    server, relay_dir = postfix
+    _submit(server, _stranger("dr.martin@cabinet-demo.be"), "dr.martin@cabinet-demo.be", ["kine.demo@gmail.com"])
+    (_, recipients, got), = sink.wait(1, timeout=90)
+    assert recipients == ["kine.demo@gmail.com"]
+    assert_nothing_in_clear(got, niss=["85073003328"], names=["Marie Dupont"])
+    handovers = relay_dir.folder / "spool" / "handovers" / "practice.jsonl"
+    assert len(handovers.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_generated_password_for_an_unknown_sender_is_refused(postfix: tuple[Postfix, RelayDir], sink: Sink) -> None:
+    server, _ = postfix
+    _submit(server, _stranger("stagiaire@cabinet-demo.be"), "stagiaire@cabinet-demo.be", ["kine.demo@gmail.com"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "aucun utilisateur du relais" not in server.log():
+        time.sleep(0.3)
+    assert "aucun utilisateur du relais" in server.log()
+    time.sleep(1)
+    assert all("kine.demo@gmail.com" not in r for _, r, _ in sink.messages)
