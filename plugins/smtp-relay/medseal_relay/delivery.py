@@ -49,7 +49,11 @@ class DeliveryWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            next_due = self.run_once()
+            try:
+                next_due = self.run_once()
+            except Exception:  # the worker must outlive any one bad entry: log, pause, go on
+                log.exception("delivery pass failed")
+                next_due = time.time() + 1.0
             self._wake.wait(timeout=max(0.05, min(next_due - time.time(), 5.0)))
 
     def run_once(self) -> float:
@@ -61,7 +65,11 @@ class DeliveryWorker:
             if entry.next_attempt > time.time():
                 next_due = min(next_due, entry.next_attempt)
                 continue
-            after = self.deliver(entry)
+            try:
+                after = self.deliver(entry)
+            except Exception as exc:
+                log.exception("delivery of %s failed", entry.id)
+                after = self._later(entry, f"internal error ({type(exc).__name__})")
             if after is not None:
                 next_due = min(next_due, after.next_attempt)
         return next_due

@@ -377,7 +377,11 @@ def test_one_session_may_send_many_messages(relay: RelayProcess, relay_dir: Rela
     with client(relay_dir, relay.port) as session:
         for _ in range(35):  # bounded
             session.sendmail("dr.martin@cabinet-demo.be", ["secretariat@cabinet-demo.be"], raw)
-    assert len(sink.wait(35)) == 35
+    try:
+        assert len(sink.wait(35)) == 35
+    except TimeoutError as exc:
+        queue = relay_command("queue", "--config", str(relay_dir.config)).stdout
+        raise AssertionError(f"{exc}\nqueue:\n{queue[:3000]}\nrelay log:\n{relay.log()[-4000:]}") from None
 
 
 def test_directory_update_needs_no_restart(tmp_path, sink: Sink) -> None:  # type: ignore[no-untyped-def]
