@@ -38,7 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
     audit_command.add_parser(commands)
     directory_command.add_parser(commands)
     _add_serve(commands)
+    _add_plugins(commands)
     return parser
+
+
+def _add_plugins(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands that installed extras register under the ``medseal.commands`` entry point (e.g. ``relay``)."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="medseal.commands"):
+        if entry.name in commands.choices:
+            continue
+        try:
+            entry.load()(commands)
+        except ImportError:
+            continue
 
 
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -179,21 +179,23 @@ def _reply_text(reply: bytes | str, addresses: Sequence[str]) -> str:
     return text
 
 
-def relay(message: bytes, sender: str, recipients: Sequence[str], config: SmtpConfig) -> None:
+def relay(
+    message: bytes, sender: str, recipients: Sequence[str], config: SmtpConfig, *, password: str | None = None
+) -> None:
     """Send ``message`` (RFC 5322 bytes; line ends made CRLF) from ``sender`` to ``recipients``.
 
     Raises :class:`RelayRefused` when medseal will not send (no STARTTLS offered, AUTH without TLS, no
     password, no recipients), and :class:`RelayError` with the server's reply when the server refuses
     (bad password, rejected sender or recipient) or cannot be reached. All or nothing: if the server
-    refuses any recipient, the transaction is reset and nothing is sent.
+    refuses any recipient, the transaction is reset and nothing is sent. ``password`` (e.g. from the relay's
+    credentials file) takes the place of the environment variable and the keyring.
     """
     if not recipients:
         raise RelayRefused("no recipients: give addresses on the command line or use -t")
     use_tls = _tls_requirement(config.host, config.starttls)
     if config.username is not None and not use_tls:
         raise RelayRefused('refusing to send the SMTP password without TLS: set smtp.starttls = "required"')
-    password = None
-    if config.username is not None:
+    if config.username is not None and password is None:
         password = _password(config)
         if password is None:
             raise RelayRefused(
