@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from types import FrameType
 
-from medseal.crypto.keys import default_key_path, load_or_create_key
+from medseal.crypto.keys import default_key_path, read_key
 from medseal_cli.context import load_context
 from medseal_cli.smtp import SmtpConfig
 from medseal_relay.config import RelayConfig, RelayConfigError, read_credentials
@@ -28,7 +28,7 @@ def load_practice(config: RelayConfig) -> Practice:
     context = load_context(
         str(config.directory) if config.directory else None, str(config.policy) if config.policy else None
     )
-    key = load_or_create_key(config.practice_key or default_key_path())
+    key = read_key(config.practice_key or default_key_path())
     return Practice(context, key, fix_recipients=True, audit=config.audit)
 
 

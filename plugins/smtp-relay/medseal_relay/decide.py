@@ -17,14 +17,14 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from medseal.audit import AuditRecord, append_to_file, source_label, utc_now
-from medseal.compose import preserved_headers
+from medseal.audit import AuditRecord, audit_key, domain_label, source_label, utc_now
 from medseal.errors import InputError
 from medseal.i18n import t
 from medseal.parse import parse_message
 from medseal.policy import domain_of
 from medseal.protect import Action, ProtectOptions, ProtectResult, protect_message
 from medseal.scan import ScanContext
+from medseal_cli import audit_log
 from medseal_cli.protect_command import render
 from medseal_cli.sendmail import strip_bcc
 from medseal_relay.handover import Handover
@@ -62,8 +62,14 @@ def smtp_text(text: str) -> str:
 def _audit(practice: Practice, raw: bytes, result: ProtectResult | None, action: str) -> None:
     if practice.audit is None:
         return
+    policy, tag_key = practice.context.policy, audit_key(practice.key)
     domains = sorted(
-        {domain_of(a) for o in (result.outgoing if result else ()) for a in o.message.recipients if "@" in a}
+        {
+            domain_label(domain_of(a), policy, tag_key)
+            for o in (result.outgoing if result else ())
+            for a in o.message.recipients
+            if "@" in a
+        }
     )
     record = AuditRecord(
         time=utc_now(),
@@ -75,7 +81,7 @@ def _audit(practice: Practice, raw: bytes, result: ProtectResult | None, action:
         recipient_domains=domains,
         source=source_label(raw),
     )
-    append_to_file(practice.audit, record)
+    audit_log.append(practice.audit, record, practice.key)
 
 
 def _counts(result: ProtectResult) -> dict[str, int]:
@@ -122,9 +128,8 @@ def decide(
     if generated and not handover_possible:
         _audit(practice, raw, result, "block")
         return Decision(False, reason=t("relay.reason.no_handover", language), action="block")
-    headers = preserved_headers(raw)
     parts = tuple(
-        (strip_bcc(render(o, headers)), tuple(o.message.recipients)) for o in result.outgoing
+        (strip_bcc(render(o, {})), tuple(o.message.recipients)) for o in result.outgoing
     )
     now = time.time()
     handovers = tuple(

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medseal.crypto.keys import load_or_create_key
+from medseal_cli.key_file import create_key
 from medseal_outlook.devcert import make_dev_certificate
 from medseal_relay.config import RelayConfigError
 from medseal_relay.userauth import hash_password, new_handover_keys, new_password
@@ -107,7 +107,7 @@ def init_relay_dir(folder: str | os.PathLike[str]) -> InitResult:
     _write_new(config, (TEMPLATE + user_block("practice", password)).encode("utf-8"), 0o600)
     result.written.append(config)
     if not (base / "practice.key").exists():
-        load_or_create_key(base / "practice.key")
+        create_key(base / "practice.key")
         result.written.append(base / "practice.key")
     return result
 
