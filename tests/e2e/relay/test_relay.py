@@ -307,8 +307,9 @@ def test_audit_log_has_one_verified_record_per_decision(relay: RelayProcess, rel
     assert {"send", "apply", "block"} <= {line["action"] for line in lines}
     text = log.read_text(encoding="utf-8")
     assert "85073003328" not in text and "Dupont" not in text
-    result = subprocess.run([sys.executable, "-m", "medseal_cli.main", "audit", "verify", str(log)],
-                            capture_output=True, text=True, check=False)
+    key = relay_dir.folder / "practice.key"  # the keyed chain verifies under the practice key only
+    command = [sys.executable, "-m", "medseal_cli.main", "audit", "verify", str(log), "--key-file", str(key)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 
 

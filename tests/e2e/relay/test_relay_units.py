@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from interceptor import assert_nothing_in_clear
 from relay_harness import EXAMPLES, example
 
-from medseal.crypto.keys import load_or_create_key
 from medseal_cli.context import load_context
+from medseal_cli.key_file import create_key
 from medseal_relay.config import RelayConfigError, load_config, read_credentials
 from medseal_relay.decide import Practice, decide, smtp_text
 from medseal_relay.handover import Handover, HandoverStore
@@ -98,7 +98,7 @@ def test_smtp_reply_keeps_the_reason_readable() -> None:
 @pytest.fixture(scope="module")
 def practice(tmp_path_factory: pytest.TempPathFactory) -> Practice:
     context = load_context(str(EXAMPLES / "patients.csv"), str(EXAMPLES / "policy.toml"))
-    key = load_or_create_key(tmp_path_factory.mktemp("key") / "practice.key")
+    key = create_key(tmp_path_factory.mktemp("key") / "practice.key")
     return Practice(context, key)
 
 
