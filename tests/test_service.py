@@ -85,6 +85,42 @@ def test_analyse_does_not_ship_bytes_or_generated_passwords() -> None:
     assert change["password"]["value"] is None and change["password"]["source"] == "generated"
 
 
+def test_analyse_names_the_access_code_but_never_shows_it() -> None:
+    preview = valid_change_set(service.analyse(snapshot(), SETTINGS))
+    assert preview["action"] == "apply"
+    assert preview["password"] == {"value": None, "source": "access_code", "recipients": ["marie@gmail.com"]}
+    assert "tulip-harbor-42" not in json.dumps(preview)
+    sent = valid_change_set(service.protect(snapshot(), SETTINGS))
+    assert sent["password"]["value"] == "tulip-harbor-42"  # only the send's own answer carries it
+
+
+access_codes = st.text(alphabet="abcdefghjkmnpqrstuvwxyz23456789-", min_size=10, max_size=24).filter(
+    lambda code: code.strip("-") == code
+)
+PATIENTS = [("Dupont", "Marie", "85073003328", "marie@gmail.com"), ("Peeters", "Jan", "62031415470", "jan@telenet.be")]
+
+
+@given(
+    codes=st.lists(access_codes, min_size=2, max_size=2, unique=True),
+    recipients=st.lists(st.sampled_from(["marie@gmail.com", "jan@telenet.be", "x@hotmail.com"]), min_size=1),
+    mention=st.sampled_from(["", "Marie Dupont", "85.07.30-033.28", "Jan Peeters 62031415470"]),
+    language=st.sampled_from(["fr", "nl", "de", "en"]),
+    fix=st.booleans(),
+)
+def test_no_preview_ever_carries_an_access_code(
+    codes: list[str], recipients: list[str], mention: str, language: str, fix: bool
+) -> None:
+    lines = [f"{last},{first},{niss},{mail},{code}" for (last, first, niss, mail), code in zip(PATIENTS, codes)]
+    directory = "last_name,first_name,niss,email,access_code\n" + "\n".join(lines) + "\n"
+    settings = {**SETTINGS, "directoryCsv": directory, "language": language, "fixRecipients": fix}
+    document = snapshot(to=recipients, subject=f"Résultats {mention}", body={"text": mention, "html": None})
+    preview = valid_change_set(service.analyse(document, settings))
+    text = json.dumps(preview, ensure_ascii=False)
+    assert all(code not in text for code in codes)
+    if preview["password"] is not None:
+        assert preview["password"]["value"] is None and preview["password"]["source"] in ("access_code", "generated")
+
+
 def test_clean_snapshot_is_sent_as_is() -> None:
     clean = snapshot(subject="Réunion de service", body={"text": "Jeudi 12h30", "html": None}, attachments=[])
     change = valid_change_set(service.protect(clean, SETTINGS))

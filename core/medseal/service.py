@@ -184,10 +184,11 @@ def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) ->
     if outgoing.envelope is Envelope.PDF_PASSWORD:
         document["headers"] = {ENVELOPE_HEADER: "pdf-password; v=1"}
     if outgoing.password:
-        # a preview (analyse) never shows a generated password: the real send generates its own
-        shown = include_data or outgoing.password_source != "generated"
+        # A preview (analyse) says which kind of password the send will use, never its value: an access code
+        # leaves the core only in the answer of the send that needs it (protect), and a generated password
+        # does not exist before that send.
         document["password"] = {
-            "value": outgoing.password if shown else None,
+            "value": outgoing.password if include_data else None,
             "source": outgoing.password_source,
             "recipients": list(sent.recipients),
         }
@@ -243,12 +244,12 @@ def _run(snapshot_doc: Mapping[str, Any], settings: Mapping[str, Any], include_d
 
 
 def analyse(snapshot: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
-    """What protect would do, without the encrypted attachments' bytes or a generated password."""
+    """What protect would do, without the encrypted attachments' bytes and without any password's value."""
     return _run(snapshot, settings, include_data=False)
 
 
 def protect(snapshot: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The full change set: apply it and send, or block."""
+    """The full change set: apply it and send, or block. The only answer that carries a password's value."""
     return _run(snapshot, settings, include_data=True)
 
 
