@@ -2,6 +2,11 @@
 
 Routes: ``POST /api/v1/analyse`` and ``/api/v1/protect`` (compose snapshot in, change set out),
 ``GET /api/v1/catalogue/{language}``, ``GET /openapi.json``, ``GET /healthz``, and the add-in's pages.
+
+The event loop only moves bytes: parsing the JSON, checking it, the core's work and writing the answer all run
+in the thread pool, so one 30 MB message does not hold up everybody else's small ones. Each API call that the
+core answers leaves one ``medseal.audit`` log line naming the user (never the token) and what was decided
+(finding kinds and counts only).
 """
 
 from __future__ import annotations
@@ -27,11 +32,21 @@ from starlette.staticfiles import StaticFiles
 
 from medseal import service
 from medseal_outlook.config import LANGUAGES, ConfigError, PracticeFiles, ServerConfig, load_config
-from medseal_outlook.guard import BodyLimit, SafeErrors, SecurityHeaders, TokenAuth
+from medseal_outlook.guard import (
+    USER_KEY,
+    BodyDeadline,
+    BodyLimit,
+    ConcurrencyLimit,
+    SafeErrors,
+    SecurityHeaders,
+    TokenAuth,
+    WatchedUsers,
+)
 from medseal_outlook.openapi import build_openapi
 from medseal_outlook.schemas import snapshot_problems
 
 log = logging.getLogger("medseal.server")
+audit = logging.getLogger("medseal.audit")
 
 CONFIG_ENV = "MEDSEAL_SERVER_CONFIG"
 WEB_ROOT = Path(str(resources.files("medseal_outlook").joinpath("web")))
@@ -42,6 +57,7 @@ OFFLINE_KEYS = (
     "reason.core_failed",
     "reason.not_configured",
     "reason.too_large",
+    "reason.server_busy",
     "ui.open_pane",
     "ui.blocked",
     "ui.title",
@@ -86,6 +102,23 @@ def _parse(body: bytes) -> tuple[object, str | None]:
         return None, "the body is not valid JSON"
 
 
+def _answer(status: int, document: dict[str, Any]) -> tuple[int, bytes]:
+    return status, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _audit_line(user: str, operation: str, answer: dict[str, Any]) -> str:
+    counts: dict[str, int] = {}
+    for finding in answer.get("findings") or []:
+        kind = str(finding.get("kind", "?"))
+        counts[kind] = counts.get(kind, 0) + 1
+    password = answer.get("password") or {}
+    findings = ",".join(f"{kind}:{n}" for kind, n in sorted(counts.items())) or "-"
+    return (
+        f"user={user} op={operation} verdict={answer.get('verdict')} action={answer.get('action')} "
+        f"findings={findings} encryption={answer.get('encryption')} password={password.get('source') or '-'}"
+    )
+
+
 def offline_strings() -> dict[str, dict[str, str]]:
     """The few catalogue strings the on-send handler must have without the API, in every language."""
     out = {}
@@ -96,30 +129,41 @@ def offline_strings() -> dict[str, dict[str, str]]:
 
 
 def create_app(config: ServerConfig) -> Starlette:
-    """The app for one configuration (its token is read once, here)."""
+    """The app for one configuration (its users are read again when ``server.toml`` changes)."""
     practice = PracticeFiles(config)
+    users = WatchedUsers(config.path, lambda path: load_config(path).users, config.users)
+    busy = service.catalogue(config.language)["reason.server_busy"]
     openapi = build_openapi()
     launchevent = (WEB_ROOT / "launchevent.js").read_text(encoding="utf-8")
     launchevent = launchevent.replace(STRINGS_MARKER, json.dumps(offline_strings(), ensure_ascii=False))
 
-    async def contract(operation: Contract, request: Request) -> Response:
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != "application/json":
-            return _error(415, "send the snapshot as application/json")
-        payload, problem = _parse(await request.body())
+    def handle(operation: Contract, body: bytes) -> tuple[int, bytes, dict[str, Any] | None]:
+        """Everything after the bytes arrived, in a worker thread: parse, check, run the core, serialise."""
+        payload, problem = _parse(body)
         if problem:
-            return _error(400, problem)
+            return (*_answer(400, {"error": problem}), None)
         problems = snapshot_problems(payload)
         if problems:
-            return _error(422, "not a compose snapshot", problems)
+            return (*_answer(422, {"error": "not a compose snapshot", "details": problems}), None)
         assert isinstance(payload, dict)
         try:
             settings = practice.settings(payload.get("language"))
         except (ConfigError, OSError, UnicodeDecodeError, ValueError) as exc:
             log.error("practice files unusable: %s", type(exc).__name__)
-            return _error(503, "the server's practice files are unusable; see its configuration")
-        result = await run_in_threadpool(operation, payload, settings)
-        return JSONResponse(result)
+            return (*_answer(503, {"error": "the server's practice files are unusable; see its configuration"}),
+                    None)
+        result = operation(payload, settings)
+        return (*_answer(200, result), result)
+
+    async def contract(name: str, operation: Contract, request: Request) -> Response:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return _error(415, "send the snapshot as application/json")
+        body = await request.body()
+        status, data, result = await run_in_threadpool(handle, operation, body)
+        if result is not None:
+            audit.info(_audit_line(str(request.scope.get(USER_KEY, "?")), name, result))
+        return Response(data, status_code=status, media_type="application/json")
 
     async def catalogue(request: Request) -> Response:
         language = request.path_params["language"]
@@ -142,8 +186,8 @@ def create_app(config: ServerConfig) -> Starlette:
         )
 
     api = [  # mounted apart, so a wrong method gets its own 405 (with the right Allow), not the static files'
-        Route("/analyse", partial(contract, service.analyse), methods=["POST"]),
-        Route("/protect", partial(contract, service.protect), methods=["POST"]),
+        Route("/analyse", partial(contract, "analyse", service.analyse), methods=["POST"]),
+        Route("/protect", partial(contract, "protect", service.protect), methods=["POST"]),
         Route("/catalogue/{language}", catalogue, methods=["GET"]),
     ]
     routes = [
@@ -157,6 +201,7 @@ def create_app(config: ServerConfig) -> Starlette:
         Middleware(SafeErrors),
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, max_bytes=config.max_request_bytes),
+        Middleware(BodyDeadline, seconds=config.body_timeout_s),
         Middleware(
             CORSMiddleware,
             allow_origins=list(config.allowed_origins),
@@ -164,7 +209,8 @@ def create_app(config: ServerConfig) -> Starlette:
             allow_headers=["authorization", "content-type"],
             max_age=600,
         ),
-        Middleware(TokenAuth, token=config.token()),
+        Middleware(TokenAuth, users=users),
+        Middleware(ConcurrencyLimit, limit=config.max_concurrent, busy=busy),
     ]
     return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error})
 
@@ -174,4 +220,6 @@ def app_from_environment() -> Starlette:
     path = os.environ.get(CONFIG_ENV)
     if not path:
         raise ConfigError(f"{CONFIG_ENV} is not set")
-    return create_app(load_config(path))
+    config = load_config(path)
+    config.require_users()
+    return create_app(config)
