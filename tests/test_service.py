@@ -110,7 +110,8 @@ PATIENTS = [("Dupont", "Marie", "85073003328", "marie@gmail.com"), ("Peeters", "
 def test_no_preview_ever_carries_an_access_code(
     codes: list[str], recipients: list[str], mention: str, language: str, fix: bool
 ) -> None:
-    lines = [f"{last},{first},{niss},{mail},{code}" for (last, first, niss, mail), code in zip(PATIENTS, codes)]
+    rows = zip(PATIENTS, codes, strict=True)
+    lines = [f"{last},{first},{niss},{mail},{code}" for (last, first, niss, mail), code in rows]
     directory = "last_name,first_name,niss,email,access_code\n" + "\n".join(lines) + "\n"
     settings = {**SETTINGS, "directoryCsv": directory, "language": language, "fixRecipients": fix}
     document = snapshot(to=recipients, subject=f"Résultats {mention}", body={"text": mention, "html": None})

@@ -68,7 +68,8 @@ class Server:
     def client(self, auth: bool = True, **kwargs: object) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
         tls = ssl.create_default_context(cafile=str(self.cert))
-        return httpx.Client(base_url=self.url, verify=tls, headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
+        options: dict[str, object] = {"timeout": 30, **kwargs}
+        return httpx.Client(base_url=self.url, verify=tls, headers=headers, **options)  # type: ignore[arg-type]
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")

@@ -11,10 +11,11 @@ core answers leaves one ``medseal.audit`` log line naming the user (never the to
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from medseal import service
 from medseal_outlook.config import LANGUAGES, ConfigError, PracticeFiles, ServerConfig, load_config
@@ -43,7 +45,7 @@ from medseal_outlook.guard import (
     WatchedUsers,
 )
 from medseal_outlook.openapi import build_openapi
-from medseal_outlook.schemas import snapshot_problems
+from medseal_outlook.work import CoreWork
 
 log = logging.getLogger("medseal.server")
 audit = logging.getLogger("medseal.audit")
@@ -68,7 +70,8 @@ OFFLINE_KEYS = (
 )
 STRINGS_MARKER = "/*@medseal-offline-strings@*/ {}"
 
-Contract = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+#: Bodies over this size are worked on in the core's own process (see :mod:`medseal_outlook.work`).
+PROCESS_OVER_BYTES = 1024 * 1024
 
 
 def _error(status: int, message: str, details: list[str] | None = None) -> JSONResponse:
@@ -87,36 +90,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=headers)
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
+class ChunkedResponse(Response):
+    """A response sent in slices: TLS-encrypting a 30 MB answer in one piece would hold the event loop for a
+    good part of a second; slice by slice, every slice waits for the socket and lets other clients in."""
 
+    CHUNK = 256 * 1024
 
-def _parse(body: bytes) -> tuple[object, str | None]:
-    try:
-        return json.loads(body, parse_constant=_reject_constant), None
-    except UnicodeDecodeError:
-        return None, "the body is not UTF-8"
-    except RecursionError:
-        return None, "the JSON is nested too deeply"
-    except ValueError:
-        return None, "the body is not valid JSON"
-
-
-def _answer(status: int, document: dict[str, Any]) -> tuple[int, bytes]:
-    return status, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _audit_line(user: str, operation: str, answer: dict[str, Any]) -> str:
-    counts: dict[str, int] = {}
-    for finding in answer.get("findings") or []:
-        kind = str(finding.get("kind", "?"))
-        counts[kind] = counts.get(kind, 0) + 1
-    password = answer.get("password") or {}
-    findings = ",".join(f"{kind}:{n}" for kind, n in sorted(counts.items())) or "-"
-    return (
-        f"user={user} op={operation} verdict={answer.get('verdict')} action={answer.get('action')} "
-        f"findings={findings} encryption={answer.get('encryption')} password={password.get('source') or '-'}"
-    )
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        view = memoryview(self.body)
+        for start in range(0, max(len(view), 1), self.CHUNK):
+            chunk = bytes(view[start : start + self.CHUNK])
+            await send({"type": "http.response.body", "body": chunk, "more_body": start + self.CHUNK < len(view)})
 
 
 def offline_strings() -> dict[str, dict[str, str]]:
@@ -133,37 +118,25 @@ def create_app(config: ServerConfig) -> Starlette:
     practice = PracticeFiles(config)
     users = WatchedUsers(config.path, lambda path: load_config(path).users, config.users)
     busy = service.catalogue(config.language)["reason.server_busy"]
+    work = CoreWork(config.core_processes, PROCESS_OVER_BYTES)
     openapi = build_openapi()
     launchevent = (WEB_ROOT / "launchevent.js").read_text(encoding="utf-8")
     launchevent = launchevent.replace(STRINGS_MARKER, json.dumps(offline_strings(), ensure_ascii=False))
 
-    def handle(operation: Contract, body: bytes) -> tuple[int, bytes, dict[str, Any] | None]:
-        """Everything after the bytes arrived, in a worker thread: parse, check, run the core, serialise."""
-        payload, problem = _parse(body)
-        if problem:
-            return (*_answer(400, {"error": problem}), None)
-        problems = snapshot_problems(payload)
-        if problems:
-            return (*_answer(422, {"error": "not a compose snapshot", "details": problems}), None)
-        assert isinstance(payload, dict)
-        try:
-            settings = practice.settings(payload.get("language"))
-        except (ConfigError, OSError, UnicodeDecodeError, ValueError) as exc:
-            log.error("practice files unusable: %s", type(exc).__name__)
-            return (*_answer(503, {"error": "the server's practice files are unusable; see its configuration"}),
-                    None)
-        result = operation(payload, settings)
-        return (*_answer(200, result), result)
-
-    async def contract(name: str, operation: Contract, request: Request) -> Response:
+    async def contract(name: str, request: Request) -> Response:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
             return _error(415, "send the snapshot as application/json")
         body = await request.body()
-        status, data, result = await run_in_threadpool(handle, operation, body)
-        if result is not None:
-            audit.info(_audit_line(str(request.scope.get(USER_KEY, "?")), name, result))
-        return Response(data, status_code=status, media_type="application/json")
+        try:
+            settings = await run_in_threadpool(practice.settings)
+        except (ConfigError, OSError, UnicodeDecodeError, ValueError) as exc:
+            log.error("practice files unusable: %s", type(exc).__name__)
+            return _error(503, "the server's practice files are unusable; see its configuration")
+        status, data, summary = await work.run(name, body, settings)
+        if summary is not None:
+            audit.info("user=%s %s", request.scope.get(USER_KEY, "?"), summary)
+        return ChunkedResponse(data, status_code=status, media_type="application/json")
 
     async def catalogue(request: Request) -> Response:
         language = request.path_params["language"]
@@ -186,8 +159,8 @@ def create_app(config: ServerConfig) -> Starlette:
         )
 
     api = [  # mounted apart, so a wrong method gets its own 405 (with the right Allow), not the static files'
-        Route("/analyse", partial(contract, "analyse", service.analyse), methods=["POST"]),
-        Route("/protect", partial(contract, "protect", service.protect), methods=["POST"]),
+        Route("/analyse", partial(contract, "analyse"), methods=["POST"]),
+        Route("/protect", partial(contract, "protect"), methods=["POST"]),
         Route("/catalogue/{language}", catalogue, methods=["GET"]),
     ]
     routes = [
@@ -212,7 +185,17 @@ def create_app(config: ServerConfig) -> Starlette:
         Middleware(TokenAuth, users=users),
         Middleware(ConcurrencyLimit, limit=config.max_concurrent, busy=busy),
     ]
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error})
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        work.start()
+        try:
+            yield
+        finally:
+            work.stop()
+
+    return Starlette(
+        routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}, lifespan=lifespan
+    )
 
 
 def app_from_environment() -> Starlette:

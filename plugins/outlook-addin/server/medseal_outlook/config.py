@@ -70,6 +70,7 @@ class ServerConfig:
     body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
     max_concurrent: int = DEFAULT_MAX_CONCURRENT
+    core_processes: int = 1
 
     def require_users(self) -> None:
         """Refuse to start a server nobody can use (every user removed or disabled)."""
@@ -133,8 +134,11 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
     port = _get(server, "port", int, DEFAULT_PORT)
     workers = _get(server, "workers", int, 1)
     max_concurrent = _get(server, "max_concurrent", int, DEFAULT_MAX_CONCURRENT)
-    if not 0 < port < 65536 or workers < 1 or max_mb < 1 or max_concurrent < 1:
-        raise ConfigError("server.toml: port, workers, max_request_mb or max_concurrent out of range")
+    core_processes = _get(server, "core_processes", int, 1)
+    if not 0 < port < 65536 or workers < 1 or max_mb < 1 or max_concurrent < 1 or not 0 <= core_processes <= 64:
+        raise ConfigError(
+            "server.toml: port, workers, max_request_mb, max_concurrent or core_processes out of range"
+        )
     if server.get("token_file") not in (None, ""):
         raise ConfigError(LEGACY_TOKEN_HELP.format(config=config_path))
     try:
@@ -160,6 +164,7 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
         body_timeout_s=_seconds(server, "body_timeout_s", DEFAULT_BODY_TIMEOUT_S),
         idle_timeout_s=_seconds(server, "idle_timeout_s", DEFAULT_IDLE_TIMEOUT_S),
         max_concurrent=max_concurrent,
+        core_processes=core_processes,
     )
 
 

@@ -1,9 +1,10 @@
 """``medseal serve --init DIR``: a ready-to-run server folder; ``--add-user`` and ``--migrate-token``.
 
-It writes ``server.toml`` (with the first user's token *hash*), that user's API token (``token``, mode 0600,
-written once: give it to the user, who pastes it into the medseal pane, then delete it), a practice key (``practice.key``, mode
-0600, in the core's ``medseal-key-v1:`` form: it keys the pseudonyms, so keep it and back it up; share it
-with ``medseal key export`` and ``medseal key import --key-file DIR/practice.key``), and a self-signed
+It writes ``server.toml`` (with the first user's token *hash*), that user's API token (``token``, mode
+0600, written once: give it to the user, who pastes it into the medseal pane, then delete it), a practice
+key (``practice.key``, mode 0600, in the core's ``medseal-key-v1:`` form: it keys the pseudonyms, so keep
+it and back it up; share it with ``medseal key export`` and ``medseal key import --key-file
+DIR/practice.key``), and a self-signed
 development certificate (``cert.pem``, ``key.pem``). Files already there are kept, never overwritten:
 re-running ``--init`` is safe and never changes the practice key (a new key would change every pseudonym).
 """
@@ -56,6 +57,8 @@ body_timeout_s = {body_s}
 idle_timeout_s = {idle_s}
 # API requests handled at once per worker; more get 503 (busy) with Retry-After.
 max_concurrent = {max_concurrent}
+# Processes (per worker) for messages over 1 MiB, so that a big one does not slow the others; 0: threads only.
+core_processes = 1
 
 [medseal]
 # Keys the pseudonyms (HMAC-SHA256): keep it secret and backed up (`medseal key export/import`).
