@@ -18,6 +18,8 @@ from importlib import resources
 from typing import Any
 
 from medseal.compose import ENVELOPE_HEADER
+from medseal.crypto.keys import export_key, import_key
+from medseal.crypto.passwords import FLOOR_BITS, assess_access_code, date_forms
 from medseal.directory import Directory, parse_directory
 from medseal.errors import DirectoryError, MedsealError, PolicyError, SnapshotError
 from medseal.i18n import catalogue as _catalogue
@@ -26,6 +28,7 @@ from medseal.model import Attachment, Message
 from medseal.policy import Policy, parse_policy
 from medseal.protect import Action, Envelope, ProtectOptions, ProtectResult, protect_message
 from medseal.scan import ScanContext
+from medseal.text import initials
 
 CONTRACT_VERSION = 1
 MAX_ATTACHMENTS = 100
@@ -256,6 +259,82 @@ def protect(snapshot: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[st
 def catalogue(language: str) -> dict[str, str]:
     """Every user-facing string of one language."""
     return _catalogue(language)
+
+
+def key_export(practice_key: str) -> dict[str, Any]:
+    """The practice key (base64, as the fronts store it) in the one shareable form, ``medseal-key-v1:…``."""
+    try:
+        key = base64.b64decode(practice_key, validate=True)
+        return {"text": export_key(key), "error": None}
+    except (binascii.Error, ValueError):
+        return {"text": None, "error": "the stored practice key is not 32 bytes in base64"}
+
+
+def key_import(text: str, language: str = "fr") -> dict[str, Any]:
+    """A ``medseal-key-v1:…`` text (what ``medseal key export`` prints) as the base64 key the fronts store;
+    a mistyped, truncated or foreign key is refused with a localised reason (its check value catches it)."""
+    language = normalise_language(language)
+    try:
+        key = import_key(str(text))
+    except MedsealError as exc:
+        return {"key": None, "error": t("error.invalid_key", language, detail=str(exc))}
+    return {"key": _b64(key), "error": None}
+
+
+def _personal(person: Any) -> list[str]:
+    """What an attacker who knows the patient tries first: name parts, national number, birth-date forms."""
+    parts = [person.last_name, person.first_name, *person.last_name.split(), *person.first_name.split()]
+    if person.niss:
+        parts.append(person.niss)
+    if person.birth_date is not None:
+        parts.extend(date_forms(person.birth_date))
+    return [p for p in parts if p]
+
+
+def access_code_report(directory_csv: str, language: str = "fr") -> dict[str, Any]:
+    """Every access code of a directory under the strength floor, by CSV line and initials (never the code).
+
+    ``{"error": localised reason or None, "checked": n, "floorBits": 40.0, "weak": [{"line", "patient",
+    "bits", "reason", "text"}]}`` where ``text`` is the catalogue's sentence for the user.
+    """
+    language = normalise_language(language)
+    report: dict[str, Any] = {"error": None, "checked": 0, "floorBits": FLOOR_BITS, "weak": []}
+    try:
+        directory = parse_directory(str(directory_csv), "directoryCsv") if str(directory_csv).strip() else None
+    except DirectoryError as exc:
+        report["error"] = t("error.invalid_directory", language, detail=str(exc))
+        return report
+    for person in directory.people if directory else ():
+        if not person.access_code:
+            continue
+        report["checked"] += 1
+        strength = assess_access_code(person.access_code, _personal(person))
+        if strength.acceptable:
+            continue
+        patient = initials(f"{person.first_name} {person.last_name}")
+        reason = t(strength.reason, language)
+        report["weak"].append({
+            "line": person.line, "patient": patient, "bits": strength.bits, "reason": strength.reason,
+            "text": t("ui.weak_code", language, line=person.line, patient=patient, reason=reason,
+                      bits=round(strength.bits)),
+        })
+    return report
+
+
+#: medseal.service functions the Pyodide bridge may call by name (plain JSON in and out).
+BRIDGED = {"key_export": key_export, "key_import": key_import, "access_code_report": access_code_report}
+
+
+def service_json(name: str, arguments: str) -> str:
+    """One of :data:`BRIDGED` with its arguments as a JSON list; the answer as JSON (never raises)."""
+    try:
+        values = json.loads(arguments)
+        function = BRIDGED[name]
+        if not isinstance(values, list):
+            raise TypeError("arguments must be a JSON list")
+        return json.dumps(function(*values))
+    except Exception as exc:  # fail closed: the page says the core could not do it
+        return json.dumps({"error": t("reason.core_failed", "en", detail=type(exc).__name__)})
 
 
 def _json_bridge(snapshot: str, settings: str, include_data: bool) -> str:
