@@ -56,9 +56,24 @@ async function send(job) {
   }
 }
 
+/** Send a compose tab again (a message kept open after a failed send). */
+async function resend(job) {
+  try {
+    const result = await messenger.compose.sendMessage(job.tabId, { mode: "sendNow" });
+    return { ok: true, headerMessageId: result.headerMessageId || "" };
+  } catch (error) {
+    return { ok: false, error: String(error) };
+  }
+}
+
 async function run(job) {
   try {
     if (job.kind === "windows") return { ok: true, windows: await windows() };
+    if (job.kind === "unsent") {
+      // as the administrator's handover extension: the passwords of protected messages that did not go
+      return { ok: true, ...(await browser.runtime.sendMessage(MEDSEAL_ID, { type: "medseal.unsent" })) };
+    }
+    if (job.kind === "resend") return await resend(job);
     return await send(job);
   } catch (error) {
     return { ok: false, error: `driver: ${error}` };
