@@ -15,9 +15,10 @@ async function main() {
   $("close").addEventListener("click", () => window.close());
   if (!handover) return window.close();
   $("password").textContent = handover.password;
-  $("sent").hidden = !handover.sent;
-  $("unsent").hidden = handover.sent;
-  $("dismiss").hidden = handover.sent;
+  const sent = handover.sent !== false;
+  $("sent").hidden = !sent;
+  $("unsent").hidden = sent;
+  $("dismiss").hidden = sent;
   $("dismiss").addEventListener("click", async () => {
     await browser.runtime.sendMessage({ type: "handover.dismiss", id });
     window.close();
