@@ -18,9 +18,11 @@ const results = new Map();
 /** Tabs whose next send applies the full protection (the review panel's "apply and send"). */
 const approved = new Map();
 /**
- * tabId -> handover awaiting a successful send (the password to give the recipient). After a failed send it
- * is marked `unsent` and stays — shown by a handover window and the review panel — until the message goes or
- * the user dismisses it: the protected message is still in the window, and this is its only password.
+ * tabId -> handover awaiting a successful send (the password to give the recipient). From the moment the
+ * envelope is in the window until Thunderbird confirms the send, it is retrievable (the review panel of that
+ * compose window, the administrator's handover extension): a send that fails — or hangs on Thunderbird's
+ * error prompt — leaves a protected message whose only password this is. After a failed send it is marked
+ * `unsent`, a handover window shows it, and it stays until the message goes or the user dismisses it.
  */
 const handovers = new Map();
 /** tabId -> handover of the last successful send, picked up by the review panel that asked for it. */
@@ -242,13 +244,9 @@ function dismissHandover(message) {
   return { dismissed: Boolean(record) };
 }
 
-/** The unsent handovers, for the review panel of one tab (null) or for the administrator's handover extension. */
+/** The handovers of protected messages not (yet) confirmed as sent, for the administrator's extension. */
 function unsentHandovers() {
-  const out = [];
-  for (const [tabId, handover] of handovers) {
-    if (handover.unsent) out.push({ tabId, ...publicHandover(handover) });
-  }
-  return out;
+  return [...handovers].map(([tabId, handover]) => ({ tabId, ...publicHandover(handover) }));
 }
 
 function publicHandover({ password, source, recipients, subject }) {
@@ -285,7 +283,7 @@ async function review(tabId, fresh) {
   return {
     changeSet: redacted(changeSet),
     stage,
-    unsent: pending?.unsent ? publicHandover(pending) : null,
+    unsent: pending ? publicHandover(pending) : null,
     mode: values.mode,
     language: pickLanguage(values.language),
   };
