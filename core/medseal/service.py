@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 from functools import cache
@@ -322,7 +322,11 @@ def access_code_report(directory_csv: str, language: str = "fr") -> dict[str, An
 
 
 #: medseal.service functions the Pyodide bridge may call by name (plain JSON in and out).
-BRIDGED = {"key_export": key_export, "key_import": key_import, "access_code_report": access_code_report}
+BRIDGED: dict[str, Callable[..., dict[str, Any]]] = {
+    "key_export": key_export,
+    "key_import": key_import,
+    "access_code_report": access_code_report,
+}
 
 
 def service_json(name: str, arguments: str) -> str:
