@@ -152,7 +152,8 @@ def main() -> int:
             process.terminate()
             process.wait(timeout=15)
     results = {"megabytes": args.megabytes, "clients": args.clients, "core_processes": args.core_processes,
-               "alone": alone, "with_big": loaded, "p99_increase_ms": round(loaded["p99_ms"] - alone["p99_ms"], 1), "load": os.getloadavg()}
+               "alone": alone, "with_big": loaded,
+               "p99_increase_ms": round(loaded["p99_ms"] - alone["p99_ms"], 1), "load": os.getloadavg()}
     print(json.dumps(results, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
