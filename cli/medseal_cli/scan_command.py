@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from medseal.errors import InputError
 from medseal.parse import parse_message
 from medseal.scan import ScanContext, scan_message
-from medseal_cli.context import load_context, resolve_language
+from medseal_cli.context import key_path, load_context, load_key, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, CliError
 from medseal_cli.mailboxes import iter_messages
+from medseal_cli.outputs import Outputs
 from medseal_cli.progress import Progress
 from medseal_cli.report import Formatter, JsonFormatter, ScanReport, TextFormatter
 
@@ -25,7 +26,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--directory", metavar="CSV", help="patient directory (UTF-8 CSV)")
     parser.add_argument("--config", metavar="TOML", help="practice policy file")
     parser.add_argument("--lang", choices=("fr", "nl", "de", "en"), help="language of the report")
-    parser.add_argument("--audit", metavar="FILE", help="append the decision to this audit log")
+    parser.add_argument("--audit", metavar="FILE", help="append the decision to this keyed audit log")
+    parser.add_argument("--key-file", metavar="FILE", help="practice key (keys the audit log)")
     parser.set_defaults(run=run)
 
 
@@ -65,6 +67,12 @@ def run(args: argparse.Namespace) -> int:
     found = input_error = False
     from medseal_cli.audit_log import audit_scan
 
+    key = None
+    if args.audit:
+        Outputs(inputs=[*args.files, args.directory, args.config], key_file=key_path(args.key_file)).claim(
+            args.audit, "--audit", append=True
+        )
+        key = load_key(args.key_file)
     for label, raw, error in _sources(args.files):
         report = ScanReport(label, None, error)
         if raw is not None:
@@ -78,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"medseal: {label}: {report.error}\n")
         else:
             found = found or bool(report.verdict.findings)
-            if args.audit:
-                audit_scan(args.audit, report.verdict, context)
+            if args.audit and key is not None:
+                audit_scan(args.audit, report.verdict, key)
         progress.step(bool(report.verdict and report.verdict.findings))
         formatter.message(report)
     progress.close()

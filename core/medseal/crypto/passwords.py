@@ -42,11 +42,11 @@ def generate_password() -> str:
 #:
 #: An intercepted envelope is attacked offline: every guess costs one run of the PDF 2.0 password check
 #: (ISO 32000-2 algorithm 2.B: SHA-256, then at least 64 rounds of AES-128-CBC over 64 copies of
-#: password + hash, each followed by SHA-256/384/512). Measured on this project's reference machine with
-#: ``bench/bench_pdf_guess_rate.py``: about 1,150 guesses per second per core through pypdf, about 3,900
-#: through ``cryptography`` directly in a tight loop. 2**40 guesses at 3,900/s is ~9 core-years; a GPU rig
-#: a thousand times faster still needs ~3 days per code, which makes a per-patient code not worth cracking
-#: for one message, while anything under 30 bits falls in hours on a laptop.
+#: password + hash, each followed by SHA-256/384/512). Measured with ``bench/pdf_guess_rate.py`` on the
+#: project's 2-core machine (load ~1.5): 1,058 guesses per second per core in a tight loop over
+#: ``cryptography``'s AES and hashlib, 181 through pypdf's ``decrypt``. 2**40 guesses at 1,000/s is ~35
+#: core-years; a GPU rig a hundred times faster (not measured here) still needs ~4 months per code, which
+#: makes one patient's code not worth cracking for one message, whereas 20 bits (a birth date) fall in minutes.
 FLOOR_BITS = 40.0
 
 _LOG2_10 = math.log2(10)
@@ -234,7 +234,9 @@ def assess_access_code(code: str, personal: Sequence[str] = ()) -> CodeStrength:
         last = piece.end
     rest.append(folded[last:])
     residue = "".join(rest).strip(_SEPARATORS)
-    residue_bits = _zxcvbn_bits(residue, inputs)[0] if residue else 0.0
+    residue_bits = full_bits  # nothing recognised: the residue is the whole code
+    if pieces:  # what is left once the recognised pieces are taken out
+        residue_bits = _zxcvbn_bits(residue, inputs)[0] if residue else 0.0
     own_bits = residue_bits + sum(p.bits for p in pieces)
     bits = round(min(full_bits, own_bits), 1)
     if bits >= FLOOR_BITS:
@@ -242,7 +244,7 @@ def assess_access_code(code: str, personal: Sequence[str] = ()) -> CodeStrength:
     covered: dict[str, int] = {}
     for piece in pieces:
         covered[piece.kind] = covered.get(piece.kind, 0) + piece.end - piece.start
-    if covered and (own_bits <= full_bits or 2 * sum(covered.values()) >= len(folded.strip(_SEPARATORS))):
+    if covered and 2 * sum(covered.values()) >= len(folded.strip(_SEPARATORS)):
         kind = max(covered, key=lambda k: covered[k])
     else:
         kind = next((_ZXCVBN_REASONS[p] for p in patterns if p in _ZXCVBN_REASONS), "short")
