@@ -19,8 +19,8 @@ from typing import Any
 
 from medseal.compose import ENVELOPE_HEADER
 from medseal.crypto.keys import export_key, import_key
-from medseal.crypto.passwords import FLOOR_BITS, assess_access_code, date_forms
-from medseal.directory import Directory, parse_directory
+from medseal.crypto.passwords import FLOOR_BITS
+from medseal.directory import Directory, parse_directory, weak_access_codes
 from medseal.errors import DirectoryError, MedsealError, PolicyError, SnapshotError
 from medseal.i18n import catalogue as _catalogue
 from medseal.i18n import normalise_language, t
@@ -281,21 +281,12 @@ def key_import(text: str, language: str = "fr") -> dict[str, Any]:
     return {"key": _b64(key), "error": None}
 
 
-def _personal(person: Any) -> list[str]:
-    """What an attacker who knows the patient tries first: name parts, national number, birth-date forms."""
-    parts = [person.last_name, person.first_name, *person.last_name.split(), *person.first_name.split()]
-    if person.niss:
-        parts.append(person.niss)
-    if person.birth_date is not None:
-        parts.extend(date_forms(person.birth_date))
-    return [p for p in parts if p]
-
-
 def access_code_report(directory_csv: str, language: str = "fr") -> dict[str, Any]:
     """Every access code of a directory under the strength floor, by CSV line and initials (never the code).
 
     ``{"error": localised reason or None, "checked": n, "floorBits": 40.0, "weak": [{"line", "patient",
-    "bits", "reason", "text"}]}`` where ``text`` is the catalogue's sentence for the user.
+    "bits", "reason", "text"}]}`` where ``text`` is the catalogue's sentence for the user. The judgement is
+    :func:`medseal.directory.weak_access_codes`, the one the CLI and protect apply.
     """
     language = normalise_language(language)
     report: dict[str, Any] = {"error": None, "checked": 0, "floorBits": FLOOR_BITS, "weak": []}
@@ -304,13 +295,10 @@ def access_code_report(directory_csv: str, language: str = "fr") -> dict[str, An
     except DirectoryError as exc:
         report["error"] = t("error.invalid_directory", language, detail=str(exc))
         return report
-    for person in directory.people if directory else ():
-        if not person.access_code:
-            continue
-        report["checked"] += 1
-        strength = assess_access_code(person.access_code, _personal(person))
-        if strength.acceptable:
-            continue
+    if directory is None:
+        return report
+    report["checked"] = sum(1 for person in directory.people if person.access_code)
+    for person, strength in weak_access_codes(directory):
         patient = initials(f"{person.first_name} {person.last_name}")
         reason = t(strength.reason, language)
         report["weak"].append({
