@@ -85,6 +85,44 @@ def test_analyse_does_not_ship_bytes_or_generated_passwords() -> None:
     assert change["password"]["value"] is None and change["password"]["source"] == "generated"
 
 
+def test_analyse_names_the_access_code_but_never_shows_it() -> None:
+    preview = valid_change_set(service.analyse(snapshot(), SETTINGS))
+    assert preview["action"] == "apply"
+    assert preview["password"] == {"value": None, "source": "access_code", "recipients": ["marie@gmail.com"]}
+    assert "tulip-harbor-42" not in json.dumps(preview)
+    sent = valid_change_set(service.protect(snapshot(), SETTINGS))
+    assert sent["password"]["value"] == "tulip-harbor-42"  # only the send's own answer carries it
+
+
+# codes shaped like the generated ones (``kq7m-3xtp-9wfa-c4rh``), so that none is a word the answer holds anyway
+access_codes = st.lists(
+    st.text(alphabet="abcdefghjkmnpqrstuvwxyz23456789", min_size=4, max_size=4), min_size=4, max_size=4
+).map("-".join)
+PATIENTS = [("Dupont", "Marie", "85073003328", "marie@gmail.com"), ("Peeters", "Jan", "62031415470", "jan@telenet.be")]
+
+
+@given(
+    codes=st.lists(access_codes, min_size=2, max_size=2, unique=True),
+    recipients=st.lists(st.sampled_from(["marie@gmail.com", "jan@telenet.be", "x@hotmail.com"]), min_size=1),
+    mention=st.sampled_from(["", "Marie Dupont", "85.07.30-033.28", "Jan Peeters 62031415470"]),
+    language=st.sampled_from(["fr", "nl", "de", "en"]),
+    fix=st.booleans(),
+)
+def test_no_preview_ever_carries_an_access_code(
+    codes: list[str], recipients: list[str], mention: str, language: str, fix: bool
+) -> None:
+    rows = zip(PATIENTS, codes, strict=True)
+    lines = [f"{last},{first},{niss},{mail},{code}" for (last, first, niss, mail), code in rows]
+    directory = "last_name,first_name,niss,email,access_code\n" + "\n".join(lines) + "\n"
+    settings = {**SETTINGS, "directoryCsv": directory, "language": language, "fixRecipients": fix}
+    document = snapshot(to=recipients, subject=f"Résultats {mention}", body={"text": mention, "html": None})
+    preview = valid_change_set(service.analyse(document, settings))
+    text = json.dumps(preview, ensure_ascii=False)
+    assert all(code not in text for code in codes), (codes, text)
+    if preview["password"] is not None:
+        assert preview["password"]["value"] is None and preview["password"]["source"] in ("access_code", "generated")
+
+
 def test_clean_snapshot_is_sent_as_is() -> None:
     clean = snapshot(subject="Réunion de service", body={"text": "Jeudi 12h30", "html": None}, attachments=[])
     change = valid_change_set(service.protect(clean, SETTINGS))
@@ -152,3 +190,41 @@ def test_catalogue_has_every_key_in_every_language() -> None:
     keys = {lang: set(service.catalogue(lang)) for lang in ("fr", "nl", "de", "en")}
     assert keys["fr"] == keys["nl"] == keys["de"] == keys["en"]
     assert "ui.apply_send" in keys["fr"]
+
+
+def test_key_export_and_import_round_trip_in_the_one_format() -> None:
+    exported = service.key_export(KEY)
+    assert exported["error"] is None and exported["text"].startswith("medseal-key-v1:")
+    assert service.key_import(exported["text"]) == {"key": KEY, "error": None}
+    prefix, code = exported["text"].split(":", 1)
+    assert service.key_import(f"{prefix}:{code.lower().replace('-', ' ')}\n") == {"key": KEY, "error": None}
+    typo = exported["text"][:-1] + ("0" if exported["text"][-1] != "0" else "1")
+    refused = service.key_import(typo, "nl")
+    assert refused["key"] is None and "praktijksleutel" in refused["error"].lower()
+    assert service.key_import(KEY)["key"] is None  # raw base64 (the old options page's export) is not a key text
+    assert service.key_export("short")["text"] is None
+
+
+def test_weak_directory_access_codes_are_named_by_line_and_initials_never_shown() -> None:
+    directory = (
+        "last_name,first_name,niss,birth_date,email,access_code\n"
+        "Dupont,Marie,85073003328,1985-07-30,marie@gmail.com,30071985\n"
+        "Peeters,Jan,,,jan@telenet.be,moss-lantern-quiver-ember\n"
+        "Janssens,Els,,,els@skynet.be,1234\n"
+        "Maes,Tom,,,tom@skynet.be,\n"
+    )
+    report = service.access_code_report(directory, "fr")
+    assert report["error"] is None and report["checked"] == 3 and report["floorBits"] >= 40
+    assert [(w["line"], w["patient"]) for w in report["weak"]] == [(2, "M. D."), (4, "E. J.")]
+    assert all(w["text"].startswith(f"Ligne {w['line']} ") for w in report["weak"])
+    text = json.dumps(report, ensure_ascii=False)
+    assert "30071985" not in text and "1234" not in text and "Dupont" not in text
+    broken = service.access_code_report("name\nx\n", "en")
+    assert broken["error"] and "line 1" in broken["error"]
+
+
+def test_the_pyodide_bridge_calls_only_the_listed_functions() -> None:
+    answer = json.loads(service.service_json("key_export", json.dumps([KEY])))
+    assert answer["text"].startswith("medseal-key-v1:")
+    for name, arguments in (("analyse", "[]"), ("key_export", "{}"), ("key_export", "not json")):
+        assert json.loads(service.service_json(name, arguments))["error"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 from functools import cache
@@ -18,7 +18,9 @@ from importlib import resources
 from typing import Any
 
 from medseal.compose import ENVELOPE_HEADER
-from medseal.directory import Directory, parse_directory
+from medseal.crypto.keys import export_key, import_key
+from medseal.crypto.passwords import FLOOR_BITS
+from medseal.directory import Directory, parse_directory, weak_access_codes
 from medseal.errors import DirectoryError, MedsealError, PolicyError, SnapshotError
 from medseal.i18n import catalogue as _catalogue
 from medseal.i18n import normalise_language, t
@@ -26,6 +28,7 @@ from medseal.model import Attachment, Header, Message, Where
 from medseal.policy import Policy, parse_policy
 from medseal.protect import Action, Envelope, ProtectOptions, ProtectResult, protect_message
 from medseal.scan import ScanContext
+from medseal.text import initials
 
 CONTRACT_VERSION = 1
 MAX_ATTACHMENTS = 100
@@ -215,10 +218,11 @@ def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) ->
     if outgoing.envelope is Envelope.PDF_PASSWORD:
         document["headers"] = {ENVELOPE_HEADER: "pdf-password; v=1"}
     if outgoing.password:
-        # a preview (analyse) never shows a generated password: the real send generates its own
-        shown = include_data or outgoing.password_source != "generated"
+        # A preview (analyse) says which kind of password the send will use, never its value: an access code
+        # leaves the core only in the answer of the send that needs it (protect), and a generated password
+        # does not exist before that send.
         document["password"] = {
-            "value": outgoing.password if shown else None,
+            "value": outgoing.password if include_data else None,
             "source": outgoing.password_source,
             "recipients": list(sent.recipients),
         }
@@ -275,18 +279,86 @@ def _run(snapshot_doc: Mapping[str, Any], settings: Mapping[str, Any], include_d
 
 
 def analyse(snapshot: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
-    """What protect would do, without the encrypted attachments' bytes or a generated password."""
+    """What protect would do, without the encrypted attachments' bytes and without any password's value."""
     return _run(snapshot, settings, include_data=False)
 
 
 def protect(snapshot: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The full change set: apply it and send, or block."""
+    """The full change set: apply it and send, or block. The only answer that carries a password's value."""
     return _run(snapshot, settings, include_data=True)
 
 
 def catalogue(language: str) -> dict[str, str]:
     """Every user-facing string of one language."""
     return _catalogue(language)
+
+
+def key_export(practice_key: str) -> dict[str, Any]:
+    """The practice key (base64, as the fronts store it) in the one shareable form, ``medseal-key-v1:…``."""
+    try:
+        key = base64.b64decode(practice_key, validate=True)
+        return {"text": export_key(key), "error": None}
+    except (binascii.Error, ValueError):
+        return {"text": None, "error": "the stored practice key is not 32 bytes in base64"}
+
+
+def key_import(text: str, language: str = "fr") -> dict[str, Any]:
+    """A ``medseal-key-v1:…`` text (what ``medseal key export`` prints) as the base64 key the fronts store;
+    a mistyped, truncated or foreign key is refused with a localised reason (its check value catches it)."""
+    language = normalise_language(language)
+    try:
+        key = import_key(str(text))
+    except MedsealError as exc:
+        return {"key": None, "error": t("error.invalid_key", language, detail=str(exc))}
+    return {"key": _b64(key), "error": None}
+
+
+def access_code_report(directory_csv: str, language: str = "fr") -> dict[str, Any]:
+    """Every access code of a directory under the strength floor, by CSV line and initials (never the code).
+
+    ``{"error": localised reason or None, "checked": n, "floorBits": 40.0, "weak": [{"line", "patient",
+    "bits", "reason", "text"}]}`` where ``text`` is the catalogue's sentence for the user. The judgement is
+    :func:`medseal.directory.weak_access_codes`, the one the CLI and protect apply.
+    """
+    language = normalise_language(language)
+    report: dict[str, Any] = {"error": None, "checked": 0, "floorBits": FLOOR_BITS, "weak": []}
+    try:
+        directory = parse_directory(str(directory_csv), "directoryCsv") if str(directory_csv).strip() else None
+    except DirectoryError as exc:
+        report["error"] = t("error.invalid_directory", language, detail=str(exc))
+        return report
+    if directory is None:
+        return report
+    report["checked"] = sum(1 for person in directory.people if person.access_code)
+    for person, strength in weak_access_codes(directory):
+        patient = initials(f"{person.first_name} {person.last_name}")
+        reason = t(strength.reason, language)
+        report["weak"].append({
+            "line": person.line, "patient": patient, "bits": strength.bits, "reason": strength.reason,
+            "text": t("ui.weak_code", language, line=person.line, patient=patient, reason=reason,
+                      bits=round(strength.bits)),
+        })
+    return report
+
+
+#: medseal.service functions the Pyodide bridge may call by name (plain JSON in and out).
+BRIDGED: dict[str, Callable[..., dict[str, Any]]] = {
+    "key_export": key_export,
+    "key_import": key_import,
+    "access_code_report": access_code_report,
+}
+
+
+def service_json(name: str, arguments: str) -> str:
+    """One of :data:`BRIDGED` with its arguments as a JSON list; the answer as JSON (never raises)."""
+    try:
+        values = json.loads(arguments)
+        function = BRIDGED[name]
+        if not isinstance(values, list):
+            raise TypeError("arguments must be a JSON list")
+        return json.dumps(function(*values))
+    except Exception as exc:  # fail closed: the page says the core could not do it
+        return json.dumps({"error": t("reason.core_failed", "en", detail=type(exc).__name__)})
 
 
 def _json_bridge(snapshot: str, settings: str, include_data: bool) -> str:

@@ -17,11 +17,17 @@ const core = new CoreClient(browser.runtime.getURL("core-worker.js"));
 const results = new Map();
 /** Tabs whose next send applies the full protection (the review panel's "apply and send"). */
 const approved = new Map();
-/** tabId -> handover awaiting a successful send (the password to give the recipient). */
+/**
+ * tabId -> handover awaiting a successful send (the password to give the recipient). From the moment the
+ * envelope is in the window until Thunderbird confirms the send, it is retrievable (the review panel of that
+ * compose window, the administrator's handover extension): a send that fails — or hangs on Thunderbird's
+ * error prompt — leaves a protected message whose only password this is. After a failed send it is marked
+ * `unsent`, a handover window shows it, and it stays until the message goes or the user dismisses it.
+ */
 const handovers = new Map();
 /** tabId -> handover of the last successful send, picked up by the review panel that asked for it. */
 const delivered = new Map();
-/** handover id -> handover shown in a handover window. */
+/** handover id -> handover shown in a handover window (an unsent one stays until dismissed). */
 const windowsHandovers = new Map();
 /** tabId -> windowId of its review window. */
 const reviewWindows = new Map();
@@ -31,10 +37,11 @@ let nextHandoverId = 1;
 messenger.compose.onBeforeSend.addListener(onBeforeSend);
 messenger.compose.onAfterSend.addListener(onAfterSend);
 browser.runtime.onMessage.addListener(onMessage);
+browser.runtime.onMessageExternal.addListener(onMessageExternal);
 browser.tabs.onRemoved.addListener((tabId) => {
   results.delete(tabId);
   approved.delete(tabId);
-  handovers.delete(tabId);
+  handovers.delete(tabId); // an unsent one lives on in its handover window until dismissed
 });
 browser.windows.onRemoved.addListener((windowId) => {
   for (const [tabId, id] of reviewWindows) if (id === windowId) reviewWindows.delete(tabId);
@@ -152,12 +159,23 @@ async function onBeforeSend(tab, details) {
 }
 
 async function onAfterSend(tab, sendInfo) {
-  if (sendInfo.error) return; // keep the handover: the protected message is still in the window
+  if (sendInfo.error) {
+    // The message was protected (its originals are inside the envelope) but did not go: keep its password
+    // and show it now, so that neither a retry nor a saved draft depends on the background page's memory.
+    const handover = handovers.get(tab.id);
+    if (handover && !handover.unsent) {
+      handover.unsent = true;
+      if (handover.source === "generated") handover.windowId = await openHandoverWindow(handover);
+    }
+    return;
+  }
   const handover = handovers.get(tab.id);
   handovers.delete(tab.id);
   results.delete(tab.id);
   if (!handover) return;
-  const record = { ...handover, headerMessageId: sendInfo.headerMessageId || "" };
+  if (handover.windowId !== undefined) windowsHandovers.delete(handover.windowId); // it went: no longer unsent
+  const { unsent, windowId, ...kept } = handover;
+  const record = { ...kept, headerMessageId: sendInfo.headerMessageId || "" };
   if (handover.source === "generated") await handOverToExtension(record);
   if (handover.panel) delivered.set(tab.id, record);
   else if (handover.source === "generated") await openHandoverWindow(record);
@@ -203,14 +221,55 @@ async function openReview(tabId) {
   }
 }
 
+/** Show a handover window; returns its handover id (the record stays while the window may ask for it). */
 async function openHandoverWindow(record) {
   const id = nextHandoverId++;
   windowsHandovers.set(id, record);
   try {
-    await popup(`handover/handover.html?id=${id}`, 480, 340);
+    await popup(`handover/handover.html?id=${id}`, 480, 360);
   } catch (error) {
     console.error(`medseal: cannot show the password (${error.name})`);
   }
+  return id;
+}
+
+/** The user noted an unsent message's password: forget it (the tab's and the window's copies). */
+function dismissHandover(message) {
+  const record = message.id !== undefined ? windowsHandovers.get(message.id) : handovers.get(message.tabId);
+  if (message.id !== undefined) windowsHandovers.delete(message.id);
+  for (const [tabId, handover] of handovers) {
+    if (handover === record && handover.unsent) handovers.delete(tabId);
+  }
+  if (record?.windowId !== undefined) windowsHandovers.delete(record.windowId);
+  return { dismissed: Boolean(record) };
+}
+
+/** The handovers of protected messages not (yet) confirmed as sent, for the administrator's extension. */
+function unsentHandovers() {
+  return [...handovers].map(([tabId, handover]) => ({ tabId, ...publicHandover(handover) }));
+}
+
+function publicHandover({ password, source, recipients, subject }) {
+  return { password, source, recipients, subject, sent: false };
+}
+
+/**
+ * Messages from other extensions: only the one the administrator named (managed handoverExtensionId), which
+ * receives every password anyway, may ask for the passwords of protected messages that did not go.
+ */
+async function onMessageExternal(message, sender) {
+  const { values, managed } = await loadSettings();
+  const trusted = managed.includes("handoverExtensionId") && values.handoverExtensionId;
+  if (!trusted || sender.id !== values.handoverExtensionId || message?.type !== "medseal.unsent") return undefined;
+  return { unsent: unsentHandovers() };
+}
+
+/** A change set for a page: what will change, never a password's value nor the envelope's bytes. */
+function redacted(changeSet) {
+  if (!changeSet) return changeSet;
+  const password = changeSet.password ? { ...changeSet.password, value: null } : null;
+  const addAttachments = (changeSet.addAttachments || []).map((a) => ({ ...a, dataBase64: null }));
+  return { ...changeSet, password, addAttachments };
 }
 
 async function review(tabId, fresh) {
@@ -219,7 +278,15 @@ async function review(tabId, fresh) {
     await check("analyse", tabId, details);
   }
   const { values } = await loadSettings();
-  return { ...results.get(tabId), mode: values.mode, language: pickLanguage(values.language) };
+  const { changeSet, stage } = results.get(tabId);
+  const pending = handovers.get(tabId);
+  return {
+    changeSet: redacted(changeSet),
+    stage,
+    unsent: pending ? publicHandover(pending) : null,
+    mode: values.mode,
+    language: pickLanguage(values.language),
+  };
 }
 
 async function applyAndSend(tabId, standalone) {
@@ -228,7 +295,13 @@ async function applyAndSend(tabId, standalone) {
     await messenger.compose.sendMessage(tabId);
   } catch {
     approved.delete(tabId);
-    return { sent: false, ...results.get(tabId) };
+    const pending = handovers.get(tabId);
+    if (pending) pending.unsent = true; // protected, then refused (SMTP): this panel shows its password
+    return {
+      sent: false,
+      changeSet: redacted(results.get(tabId)?.changeSet),
+      unsent: pending?.unsent ? publicHandover(pending) : null,
+    };
   }
   const handover = delivered.get(tabId) || null;
   delivered.delete(tabId);
@@ -255,6 +328,25 @@ async function checkSettings(changes) {
   }
 }
 
+/** The practice key in the one shareable form (medseal-key-v1, with its check value), made by the core. */
+async function exportKey() {
+  const { values } = await loadSettings();
+  return core.service("key_export", [values.practiceKey], values.coreTimeoutMs);
+}
+
+/** A medseal-key-v1 text read by the core: { key: base64 } or { error: localised reason }. */
+async function importKey(text) {
+  const { values } = await loadSettings();
+  return core.service("key_import", [String(text || ""), pickLanguage(values.language)], values.coreTimeoutMs);
+}
+
+/** The core's access-code report for a directory: weak codes by CSV line and initials. */
+async function checkCodes(directoryCsv) {
+  const { values } = await loadSettings();
+  const args = [String(directoryCsv || ""), pickLanguage(values.language)];
+  return core.service("access_code_report", args, values.coreTimeoutMs);
+}
+
 function onMessage(message, sender) {
   if (sender.id !== browser.runtime.id || !sender.url?.startsWith(browser.runtime.getURL(""))) return undefined;
   switch (message.type) {
@@ -266,9 +358,18 @@ function onMessage(message, sender) {
       return applyAndSend(message.tabId, message.standalone);
     case "handover": {
       const record = windowsHandovers.get(message.id) || null;
-      windowsHandovers.delete(message.id);
-      return loadSettings().then(({ values }) => ({ handover: record, language: pickLanguage(values.language) }));
+      if (record && !record.unsent) windowsHandovers.delete(message.id); // an unsent one: until dismissed
+      const handover = record && { ...publicHandover(record), sent: !record.unsent };
+      return loadSettings().then(({ values }) => ({ handover, language: pickLanguage(values.language) }));
     }
+    case "handover.dismiss":
+      return Promise.resolve(dismissHandover(message));
+    case "key.export":
+      return exportKey();
+    case "key.import":
+      return importKey(message.text);
+    case "codes.check":
+      return checkCodes(message.directoryCsv);
     case "settings.get":
       return loadSettings();
     case "settings.check":

@@ -15,12 +15,14 @@ const WARM_UP_SNAPSHOT = {
 const WARM_UP_SETTINGS = { practiceKey: btoa("\0".repeat(32)), language: "en" };
 
 let core = null;
+let service = null; // medseal.service as a Python module, for its plain-JSON helpers (service_json)
 
 async function start() {
   const started = performance.now();
   try {
     core = await import(new URL("medseal-core.js", RUNTIME_URL).href);
-    const { times } = await core.initCore(RUNTIME_URL, { stdout: () => {}, stderr: () => {} });
+    const { times, pyodide } = await core.initCore(RUNTIME_URL, { stdout: () => {}, stderr: () => {} });
+    service = pyodide.pyimport("medseal.service");
     postMessage({ type: "ready", times: { ...times, total: performance.now() - started } });
   } catch (error) {
     core = null;
@@ -49,7 +51,13 @@ onmessage = async ({ data }) => {
   const started = performance.now();
   try {
     if (!core) throw new Error("core not started");
-    const result = op === "protect" ? await core.protect(snapshot, settings) : await core.analyse(snapshot, settings);
+    let result;
+    if (op === "service") {
+      // key export/import and the access-code report: the core's own code, never a JavaScript copy of it
+      result = JSON.parse(service.service_json(data.name, JSON.stringify(data.args || [])));
+    } else {
+      result = op === "protect" ? await core.protect(snapshot, settings) : await core.analyse(snapshot, settings);
+    }
     postMessage({ type: "result", id, result, ms: performance.now() - started });
   } catch (error) {
     // Only the runtime itself can fail here (medseal.service never raises): report the error's kind only,

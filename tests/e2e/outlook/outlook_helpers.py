@@ -32,7 +32,13 @@ from medseal_outlook.provision import init_server_dir  # noqa: E402
 # Fictitious patient (valid check digits, invented person) used across the Outlook tests.
 NISS = "85073003328"
 PATIENT_EMAIL = "sophie.lambert@example.org"
-DIRECTORY_CSV = f"last_name,first_name,niss,birth_date,email\nLambert,Sophie,{NISS},1985-07-30,{PATIENT_EMAIL}\n"
+#: A second fictitious patient, with an access code: no answer but protect's may ever carry a code.
+OTHER_NISS, OTHER_EMAIL, ACCESS_CODE = "62031415470", "jan.peeters@example.org", "moss-lantern-quiver-ember"
+DIRECTORY_CSV = (
+    "last_name,first_name,niss,birth_date,email,access_code\n"
+    f"Lambert,Sophie,{NISS},1985-07-30,{PATIENT_EMAIL},\n"
+    f"Peeters,Jan,{OTHER_NISS},1962-03-14,{OTHER_EMAIL},{ACCESS_CODE}\n"
+)
 
 
 def free_port() -> int:
@@ -68,7 +74,8 @@ class Server:
     def client(self, auth: bool = True, **kwargs: object) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
         tls = ssl.create_default_context(cafile=str(self.cert))
-        return httpx.Client(base_url=self.url, verify=tls, headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
+        options: dict[str, object] = {"timeout": 30, **kwargs}
+        return httpx.Client(base_url=self.url, verify=tls, headers=headers, **options)  # type: ignore[arg-type]
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")

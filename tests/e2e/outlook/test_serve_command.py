@@ -14,6 +14,7 @@ from outlook_helpers import NISS, make_server_dir, snapshot, start_server, stop_
 
 from medseal_outlook.cli import add_serve_parser, main, run_serve
 from medseal_outlook.config import ConfigError, PracticeFiles, load_config
+from medseal_outlook.users import token_hash
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +32,10 @@ def test_init_writes_a_ready_folder(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert _mode(folder / secret) == 0o600, secret
     config = load_config(folder / "server.toml")
     assert config.host == "127.0.0.1"
-    assert len(config.token()) >= 40
+    token = (folder / "token").read_text().strip()
+    assert len(token) >= 43
+    assert [(u.name, u.token_sha256, u.disabled) for u in config.users] == [("admin", token_hash(token), False)]
+    assert token not in (folder / "server.toml").read_text()  # hashed at rest
     settings = PracticeFiles(config).settings("nl")
     assert settings["language"] == "nl" and settings["directoryCsv"] == ""
     certificate = x509.load_pem_x509_certificate((folder / "cert.pem").read_bytes())
@@ -39,7 +43,7 @@ def test_init_writes_a_ready_folder(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "localhost" in names.get_values_for_type(x509.DNSName)
     err = capsys.readouterr().err
     assert "practice.key" in err and "medseal serve --config" in err
-    assert config.token() not in err  # the token is named by its file, never printed
+    assert token not in err  # the token is named by its file, never printed
 
 
 def test_init_twice_keeps_the_token_and_the_practice_key(tmp_path: Path) -> None:
@@ -72,8 +76,13 @@ def test_the_lead_cli_can_mount_serve() -> None:
         (lambda t: t.replace('language = "fr"', 'language = "it"'), "language"),
         (lambda t: t.replace("allowed_origins = []", 'allowed_origins = ["http://x"]'), "https"),
         (lambda t: t + "\n[[broken", "TOML"),
+        (lambda t: t.replace("idle_timeout_s = 5", "idle_timeout_s = 0"), "idle_timeout_s"),
+        (lambda t: t.replace("max_concurrent = 16", "max_concurrent = 0"), "out of range"),
+        (lambda t: t + '\n[[users]]\nname = "admin"\ntoken_sha256 = "' + "0" * 64 + '"\n', "twice"),
+        (lambda t: t + '\n[[users]]\nname = "bob smith"\ntoken_sha256 = "' + "0" * 64 + '"\n', "cannot name"),
+        (lambda t: t + '\n[[users]]\nname = "bob"\ntoken_sha256 = "secret-in-clear"\n', "64 lowercase hex"),
     ],
-    ids=["port", "language", "origin", "toml"],
+    ids=["port", "language", "origin", "toml", "timeout", "concurrency", "duplicate-user", "user-name", "hash"],
 )
 def test_bad_configurations_are_refused(tmp_path: Path, edit: object, message: str) -> None:
     main(["--init", str(tmp_path)])
@@ -81,13 +90,16 @@ def test_bad_configurations_are_refused(tmp_path: Path, edit: object, message: s
     path.write_text(edit(path.read_text()))  # type: ignore[operator]
     with pytest.raises(ConfigError, match=message):
         load_config(path)
-    assert run_serve(argparse.Namespace(init=None, config=str(path), host=None, port=None, workers=None)) == 2
+    namespace = argparse.Namespace(init=None, config=str(path), host=None, port=None, workers=None)
+    assert run_serve(namespace) == 2
 
 
-def test_a_short_token_is_refused(tmp_path: Path) -> None:
+def test_a_server_without_enabled_users_refuses_to_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     main(["--init", str(tmp_path)])
-    (tmp_path / "token").write_text("short\n")
-    assert main(["--config", str(tmp_path / "server.toml")]) == 2
+    path = tmp_path / "server.toml"
+    path.write_text(path.read_text().replace("# disabled = true", "disabled = true"))
+    assert main(["--config", str(path)]) == 2
+    assert "--add-user" in capsys.readouterr().err
 
 
 def test_the_config_names_its_files_relative_to_itself(tmp_path: Path) -> None:

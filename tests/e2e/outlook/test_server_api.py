@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from outlook_helpers import NISS, PATIENT_EMAIL, Server, snapshot
+from outlook_helpers import ACCESS_CODE, NISS, OTHER_EMAIL, OTHER_NISS, PATIENT_EMAIL, Server, snapshot
 
 from medseal import service
 
@@ -62,6 +62,15 @@ def test_protect_returns_the_encrypted_attachments_and_the_same_subject(client: 
     assert NISS not in protected.text
     for added in changes["addAttachments"]:
         assert NISS.encode() not in base64.b64decode(added["dataBase64"])
+
+
+def test_analyse_names_the_access_code_and_only_protect_carries_it(client: httpx.Client) -> None:
+    document = snapshot(to=[OTHER_EMAIL], subject=f"Résultats {OTHER_NISS}")
+    preview = client.post("/api/v1/analyse", json=document)
+    assert preview.json()["password"] == {"value": None, "source": "access_code", "recipients": [OTHER_EMAIL]}
+    assert ACCESS_CODE not in preview.text
+    sent = client.post("/api/v1/protect", json=document)
+    assert sent.json()["password"]["value"] == ACCESS_CODE and sent.text.count(ACCESS_CODE) == 1
 
 
 def test_the_language_of_the_snapshot_is_used(client: httpx.Client) -> None:
@@ -241,6 +250,7 @@ def test_no_json_value_makes_the_server_fail(client: httpx.Client, document: obj
     body = json.dumps(document).encode()
     response = client.post("/api/v1/analyse", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code in (200, 422)
+    assert ACCESS_CODE not in response.text
     if response.status_code == 200:
         CHANGESET.validate(response.json())
 

@@ -52,8 +52,8 @@ def thunderbird(
     """Start Thunderbird with medseal configured by ``policy`` (its 3rdparty settings); stopped afterwards."""
     running: list[Session] = []
 
-    def start(policy: dict[str, Any], xpi: Path | None = None, wait_ready: bool = True) -> Session:
-        sink = SmtpSink()
+    def start(policy: dict[str, Any], xpi: Path | None = None, wait_ready: bool = True, refuse: int = 0) -> Session:
+        sink = SmtpSink(refuse)
         sink.start()
         jobs = JobServer()
         policies = {"3rdparty": {"Extensions": {MEDSEAL_ID: policy, DRIVER_ID: {"jobServer": jobs.url}}}}

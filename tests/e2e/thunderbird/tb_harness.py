@@ -195,15 +195,21 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    """aiosmtpd on its own loopback port; keeps every message it receives."""
+    """aiosmtpd on its own loopback port; keeps every message it receives (after refusing the first
+    ``refuse`` with a permanent 554, as a relay that rejects a message would)."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse: int = 0) -> None:
+        self.refuse = refuse
+        self.refused: list[bytes] = []
         self.messages: list[tuple[list[str], bytes]] = []
         self._arrived = threading.Condition()
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        if len(self.refused) < self.refuse:
+            self.refused.append(bytes(envelope.content))
+            return "554 5.7.1 Message refused by the test relay"
         with self._arrived:
             self.messages.append((list(envelope.rcpt_tos), bytes(envelope.content)))
             self._arrived.notify_all()

@@ -213,3 +213,80 @@ def test_options_keep_a_setting_the_core_rejects(browser: Browser, site: tuple[s
     assert page.inner_text("#error") == "E: invalid practice rules"
     assert not [c for c in calls(page) if c["type"] == "settings.set"]
     page.close()
+
+
+def test_handover_window_keeps_an_unsent_password_until_dismissed(
+    browser: Browser, site: tuple[str, dict[str, Any]]
+) -> None:
+    base, catalogue = site
+    handover = {"password": PASSWORD, "source": "generated", "recipients": ["a@example.test"], "subject": "S",
+                "sent": False}
+    answers = {"handover": {"handover": handover, "language": "en"}, "handover.dismiss": {"dismissed": True}}
+    page = open_page(browser, f"{base}/handover/handover.html?id=5", answers)
+    page.wait_for_function(f"document.getElementById('password').textContent === {json.dumps(PASSWORD)}")
+    text = page.inner_text("body")
+    assert catalogue["en"]["ui.not_sent_password"] in text and catalogue["en"]["ui.sent_password"] not in text
+    page.screenshot(path=str(ARTIFACTS / "handover-unsent.png"), full_page=True)
+    page.click("#dismiss")
+    page.wait_for_function("window.__calls.some((c) => c.type === 'handover.dismiss')")
+    assert {"type": "handover.dismiss", "id": 5} in calls(page)
+    page.close()
+
+
+def test_review_panel_shows_the_password_of_an_unsent_message(
+    browser: Browser, site: tuple[str, dict[str, Any]]
+) -> None:
+    base, catalogue = site
+    unsent = {"password": PASSWORD, "source": "generated", "recipients": ["a@example.test"], "subject": "S",
+              "sent": False}
+    answers = {
+        "status": {"state": "ready"},
+        "settings.get": {"values": {"language": "fr"}, "managed": []},
+        "review": {"changeSet": {**ANALYSIS, "action": "send", "verdict": "ok"}, "stage": "analyse",
+                   "unsent": unsent, "mode": "automatic", "language": "fr"},
+        "handover.dismiss": {"dismissed": True},
+    }
+    page = open_page(browser, f"{base}/review/review.html?tab=7", answers)
+    page.wait_for_selector("#unsent:not([hidden])")
+    assert page.inner_text("#unsent-password") == PASSWORD
+    assert catalogue["fr"]["ui.not_sent_password"] in page.inner_text("#unsent")
+    page.click("#unsent-dismiss")
+    page.wait_for_selector("#unsent", state="hidden")
+    assert {"type": "handover.dismiss", "tabId": 7} in calls(page)
+    page.close()
+
+
+def test_options_import_a_key_through_the_core_and_refuse_weak_access_codes(
+    browser: Browser, site: tuple[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    base, _ = site
+    values = {"mode": "review", "language": "en", "directoryCsv": "", "policyToml": "", "practiceKey": "k"}
+    weak = "Line 2 (M. D.): access code too weak (3 bits, 40 needed): a date"
+    answers = {
+        "settings.get": {"values": values, "managed": []},
+        "settings.check": {"error": None},
+        "key.import": {"key": None, "error": "Invalid practice key: mistyped"},
+        "key.export": {"text": "medseal-key-v1:ABCDE", "error": None},
+        "codes.check": {"error": None, "checked": 2, "floorBits": 40,
+                        "weak": [{"line": 2, "patient": "M. D.", "bits": 3, "reason": "r", "text": weak}]},
+    }
+    page = open_page(browser, f"{base}/options/options.html", answers)
+    page.wait_for_function("document.querySelector('legend').textContent.length > 0")
+    key_file = tmp_path / "key.txt"
+    key_file.write_text("medseal-key-v1:TYPO\n")
+    page.set_input_files("#key-file", str(key_file))
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.inner_text("#error") == "Invalid practice key: mistyped"
+    assert {"type": "key.import", "text": "medseal-key-v1:TYPO\n"} in calls(page)
+
+    with page.expect_download() as download:
+        page.click("#key-export")
+    assert Path(download.value.path()).read_text() == "medseal-key-v1:ABCDE\n"  # the core's format, not base64
+
+    page.fill("textarea[name=directoryCsv]", "last_name,first_name,birth_date,access_code\nDupont,Marie,...\n")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#codes li")
+    assert page.inner_text("#codes") == weak
+    assert page.inner_text("#error") == weak
+    assert not [c for c in calls(page) if c["type"] == "settings.set"]  # weak codes are not saved
+    page.close()

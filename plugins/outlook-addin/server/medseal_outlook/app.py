@@ -2,14 +2,20 @@
 
 Routes: ``POST /api/v1/analyse`` and ``/api/v1/protect`` (compose snapshot in, change set out),
 ``GET /api/v1/catalogue/{language}``, ``GET /openapi.json``, ``GET /healthz``, and the add-in's pages.
+
+The event loop only moves bytes: parsing the JSON, checking it, the core's work and writing the answer all run
+in the thread pool, so one 30 MB message does not hold up everybody else's small ones. Each API call that the
+core answers leaves one ``medseal.audit`` log line naming the user (never the token) and what was decided
+(finding kinds and counts only).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -24,14 +30,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from medseal import service
 from medseal_outlook.config import LANGUAGES, ConfigError, PracticeFiles, ServerConfig, load_config
-from medseal_outlook.guard import BodyLimit, SafeErrors, SecurityHeaders, TokenAuth
+from medseal_outlook.guard import (
+    USER_KEY,
+    BodyDeadline,
+    BodyLimit,
+    ConcurrencyLimit,
+    SafeErrors,
+    SecurityHeaders,
+    TokenAuth,
+    WatchedUsers,
+)
 from medseal_outlook.openapi import build_openapi
-from medseal_outlook.schemas import snapshot_problems
+from medseal_outlook.work import CoreWork
 
 log = logging.getLogger("medseal.server")
+audit = logging.getLogger("medseal.audit")
 
 CONFIG_ENV = "MEDSEAL_SERVER_CONFIG"
 WEB_ROOT = Path(str(resources.files("medseal_outlook").joinpath("web")))
@@ -42,6 +59,7 @@ OFFLINE_KEYS = (
     "reason.core_failed",
     "reason.not_configured",
     "reason.too_large",
+    "reason.server_busy",
     "ui.open_pane",
     "ui.blocked",
     "ui.title",
@@ -52,7 +70,8 @@ OFFLINE_KEYS = (
 )
 STRINGS_MARKER = "/*@medseal-offline-strings@*/ {}"
 
-Contract = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+#: Bodies over this size are worked on in the core's own process (see :mod:`medseal_outlook.work`).
+PROCESS_OVER_BYTES = 1024 * 1024
 
 
 def _error(status: int, message: str, details: list[str] | None = None) -> JSONResponse:
@@ -71,19 +90,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=headers)
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
+class ChunkedResponse(Response):
+    """A response sent in slices: TLS-encrypting a 30 MB answer in one piece would hold the event loop for a
+    good part of a second; slice by slice, every slice waits for the socket and lets other clients in."""
 
+    CHUNK = 256 * 1024
 
-def _parse(body: bytes) -> tuple[object, str | None]:
-    try:
-        return json.loads(body, parse_constant=_reject_constant), None
-    except UnicodeDecodeError:
-        return None, "the body is not UTF-8"
-    except RecursionError:
-        return None, "the JSON is nested too deeply"
-    except ValueError:
-        return None, "the body is not valid JSON"
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        view = memoryview(self.body)
+        for start in range(0, max(len(view), 1), self.CHUNK):
+            chunk = bytes(view[start : start + self.CHUNK])
+            await send({"type": "http.response.body", "body": chunk, "more_body": start + self.CHUNK < len(view)})
 
 
 def offline_strings() -> dict[str, dict[str, str]]:
@@ -96,30 +114,29 @@ def offline_strings() -> dict[str, dict[str, str]]:
 
 
 def create_app(config: ServerConfig) -> Starlette:
-    """The app for one configuration (its token is read once, here)."""
+    """The app for one configuration (its users are read again when ``server.toml`` changes)."""
     practice = PracticeFiles(config)
+    users = WatchedUsers(config.path, lambda path: load_config(path).users, config.users)
+    busy = service.catalogue(config.language)["reason.server_busy"]
+    work = CoreWork(config.core_processes, PROCESS_OVER_BYTES)
     openapi = build_openapi()
     launchevent = (WEB_ROOT / "launchevent.js").read_text(encoding="utf-8")
     launchevent = launchevent.replace(STRINGS_MARKER, json.dumps(offline_strings(), ensure_ascii=False))
 
-    async def contract(operation: Contract, request: Request) -> Response:
+    async def contract(name: str, request: Request) -> Response:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
             return _error(415, "send the snapshot as application/json")
-        payload, problem = _parse(await request.body())
-        if problem:
-            return _error(400, problem)
-        problems = snapshot_problems(payload)
-        if problems:
-            return _error(422, "not a compose snapshot", problems)
-        assert isinstance(payload, dict)
+        body = await request.body()
         try:
-            settings = practice.settings(payload.get("language"))
+            settings = await run_in_threadpool(practice.settings)
         except (ConfigError, OSError, UnicodeDecodeError, ValueError) as exc:
             log.error("practice files unusable: %s", type(exc).__name__)
             return _error(503, "the server's practice files are unusable; see its configuration")
-        result = await run_in_threadpool(operation, payload, settings)
-        return JSONResponse(result)
+        status, data, summary = await work.run(name, body, settings)
+        if summary is not None:
+            audit.info("user=%s %s", request.scope.get(USER_KEY, "?"), summary)
+        return ChunkedResponse(data, status_code=status, media_type="application/json")
 
     async def catalogue(request: Request) -> Response:
         language = request.path_params["language"]
@@ -142,8 +159,8 @@ def create_app(config: ServerConfig) -> Starlette:
         )
 
     api = [  # mounted apart, so a wrong method gets its own 405 (with the right Allow), not the static files'
-        Route("/analyse", partial(contract, service.analyse), methods=["POST"]),
-        Route("/protect", partial(contract, service.protect), methods=["POST"]),
+        Route("/analyse", partial(contract, "analyse"), methods=["POST"]),
+        Route("/protect", partial(contract, "protect"), methods=["POST"]),
         Route("/catalogue/{language}", catalogue, methods=["GET"]),
     ]
     routes = [
@@ -157,6 +174,7 @@ def create_app(config: ServerConfig) -> Starlette:
         Middleware(SafeErrors),
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, max_bytes=config.max_request_bytes),
+        Middleware(BodyDeadline, seconds=config.body_timeout_s),
         Middleware(
             CORSMiddleware,
             allow_origins=list(config.allowed_origins),
@@ -164,9 +182,20 @@ def create_app(config: ServerConfig) -> Starlette:
             allow_headers=["authorization", "content-type"],
             max_age=600,
         ),
-        Middleware(TokenAuth, token=config.token()),
+        Middleware(TokenAuth, users=users),
+        Middleware(ConcurrencyLimit, limit=config.max_concurrent, busy=busy),
     ]
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error})
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        work.start()
+        try:
+            yield
+        finally:
+            work.stop()
+
+    return Starlette(
+        routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}, lifespan=lifespan
+    )
 
 
 def app_from_environment() -> Starlette:
@@ -174,4 +203,6 @@ def app_from_environment() -> Starlette:
     path = os.environ.get(CONFIG_ENV)
     if not path:
         raise ConfigError(f"{CONFIG_ENV} is not set")
-    return create_app(load_config(path))
+    config = load_config(path)
+    config.require_users()
+    return create_app(config)

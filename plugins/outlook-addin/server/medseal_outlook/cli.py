@@ -1,4 +1,6 @@
-"""``medseal serve``: set up (``--init DIR``) or run (``--config DIR/server.toml``) the Outlook server.
+"""``medseal serve``: set up (``--init DIR``) or run (``--config DIR/server.toml``) the Outlook server;
+``--config FILE --add-user NAME`` gives one more person a token (``--migrate-token NAME``: an old shared
+``token_file`` becomes that user's).
 
 The lead CLI (``medseal_cli``) mounts this with :func:`add_serve_parser` and calls :func:`run_serve`;
 ``python -m medseal_outlook`` runs the same command on its own.
@@ -26,9 +28,17 @@ for _needed in ("starlette", "uvicorn", "jsonschema"):
 def _configure(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument(
-        "--init", metavar="DIR", help="write DIR/server.toml, a token, a practice key and a dev certificate"
+        "--init", metavar="DIR", help="write DIR/server.toml, a first user's token, a practice key, a dev certificate"
     )
     mode.add_argument("--config", metavar="FILE", help="run the server described by FILE (DIR/server.toml)")
+    parser.add_argument("--user", default="admin", help="with --init: the first user's name (default: admin)")
+    users = parser.add_mutually_exclusive_group()
+    users.add_argument(
+        "--add-user", metavar="NAME", help="with --config: add user NAME; writes its token to DIR/token-NAME (0600)"
+    )
+    users.add_argument(
+        "--migrate-token", metavar="NAME", help="with --config: turn the old shared token_file into user NAME"
+    )
     parser.add_argument("--host", help=f"address to bind (default from server.toml, else {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, help=f"port (default from server.toml, else {DEFAULT_PORT})")
     parser.add_argument("--workers", type=int, help="worker processes (default from server.toml, else 1)")
@@ -48,7 +58,13 @@ def add_serve_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 def _init(args: argparse.Namespace) -> int:
     from medseal_outlook.provision import init_server_dir
 
-    result = init_server_dir(args.init, host=args.host or DEFAULT_HOST, port=args.port or DEFAULT_PORT)
+    try:
+        result = init_server_dir(
+            args.init, host=args.host or DEFAULT_HOST, port=args.port or DEFAULT_PORT, user=args.user
+        )
+    except ValueError as exc:
+        print(f"medseal serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     for path in result.written:
         print(f"wrote {path}", file=sys.stderr)
     for path in result.kept:
@@ -64,19 +80,48 @@ Next steps:
   - the certificate {folder / "cert.pem"} is self-signed, for development: trust it on this computer,
     or put your own certificate and key in {result.config}.
   - start:  medseal serve --config {result.config}
-  - in Outlook, open the medseal pane once and paste the token from {folder / "token"}.""",
+  - {args.user}'s token is in {folder / "token"} (written once): paste it into the medseal pane in
+    Outlook, then delete the file. More users: medseal serve --config {result.config} --add-user NAME""",
         file=sys.stderr,
     )
+    return EXIT_OK
+
+
+def _users(args: argparse.Namespace) -> int:
+    from medseal_outlook.provision import add_user, migrate_token
+
+    try:
+        if args.add_user:
+            target = add_user(args.config, args.add_user)
+            print(
+                f"added user {args.add_user}; their token is in {target} (mode 0600): hand it over, then delete "
+                "the file. Revoke: `disabled = true` in their [[users]] table, or delete the table.",
+                file=sys.stderr,
+            )
+        else:
+            old = migrate_token(args.config, args.migrate_token)
+            print(
+                f"the token of {old} is now user {args.migrate_token} (hashed in {args.config}); delete {old}",
+                file=sys.stderr,
+            )
+    except (InputError, ValueError) as exc:
+        print(f"medseal serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """Run ``medseal serve`` from parsed arguments; returns the exit code."""
     if args.init:
+        if getattr(args, "add_user", None) or getattr(args, "migrate_token", None):
+            print("medseal serve: --add-user and --migrate-token go with --config", file=sys.stderr)
+            return EXIT_USAGE
         return _init(args)
+    if getattr(args, "add_user", None) or getattr(args, "migrate_token", None):
+        return _users(args)
     try:
         config = load_config(args.config)
-        config.token()  # fail now, not in every worker
+        config.require_users()  # fail now, not in every worker
         if config.certificate is None or config.private_key is None:
             raise InputError("server.toml needs certificate and private_key: Office add-ins require HTTPS")
     except InputError as exc:
@@ -86,6 +131,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from medseal_outlook.app import CONFIG_ENV
     from medseal_outlook.logconf import log_config
+    from medseal_outlook.protocol import guarded_h11
 
     os.environ[CONFIG_ENV] = str(config.path)
     uvicorn.run(
@@ -101,6 +147,8 @@ def run_serve(args: argparse.Namespace) -> int:
         date_header=False,
         proxy_headers=False,
         timeout_graceful_shutdown=10,
+        http=guarded_h11(config.header_timeout_s),  # type: ignore[arg-type]  # a protocol factory
+        timeout_keep_alive=max(1, round(config.idle_timeout_s)),
     )
     return EXIT_OK
 

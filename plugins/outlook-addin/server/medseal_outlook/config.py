@@ -1,8 +1,9 @@
-"""``server.toml``: where the server listens, its TLS files, its token and the practice's files.
+"""``server.toml``: where the server listens, its TLS files, its users (hashed tokens, see
+:mod:`medseal_outlook.users`), its limits and the practice's files.
 
-Relative paths are read from the folder of ``server.toml``. The practice key, the patient directory and the
-policy are re-read when their files change, so a directory update needs no restart; nothing else is kept
-between requests.
+Relative paths are read from the folder of ``server.toml``. The practice key, the patient directory, the
+policy and the users are re-read when their files change, so a directory update or a revoked token needs no
+restart; nothing else is kept between requests.
 """
 
 from __future__ import annotations
@@ -17,12 +18,28 @@ from typing import Any
 
 from medseal.crypto.keys import read_key
 from medseal.errors import InputError
+from medseal_outlook.users import User, UsersError, parse_users
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8443
 #: Outlook's attachment limit is about 25 MB; base64 makes that about 33.4 MB of JSON, plus the body.
 DEFAULT_MAX_REQUEST_MB = 36
 LANGUAGES = ("fr", "nl", "de", "en")
+#: Seconds a client may take to send a request's headers (also: how long a fresh connection may stay silent).
+DEFAULT_HEADER_TIMEOUT_S = 10
+#: Seconds a client may take to send a whole request body (36 MiB at ~1 MB/s).
+DEFAULT_BODY_TIMEOUT_S = 60
+#: Seconds a kept-alive connection may stay idle between two requests.
+DEFAULT_IDLE_TIMEOUT_S = 5
+#: API requests handled at once (per worker); more get a 503 with Retry-After.
+DEFAULT_MAX_CONCURRENT = 16
+
+LEGACY_TOKEN_HELP = (
+    "server.toml names token_file: one shared token for everybody, kept in clear. Tokens are now per user "
+    "and hashed: run `medseal serve --config {config} --migrate-token NAME` once (it stores that token's "
+    "hash as user NAME, so the add-ins that use it keep working, and comments token_file out), then delete "
+    "the token file; add the other users with --add-user NAME"
+)
 
 
 class ConfigError(InputError):
@@ -41,7 +58,7 @@ class ServerConfig:
     workers: int = 1
     certificate: Path | None = None
     private_key: Path | None = None
-    token_file: Path | None = None
+    users: tuple[User, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = DEFAULT_MAX_REQUEST_MB * 1024 * 1024
     practice_key: Path | None = None
@@ -49,18 +66,19 @@ class ServerConfig:
     policy: Path | None = None
     language: str = "fr"
     fix_recipients: bool = False
+    header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT
+    core_processes: int = 1
 
-    def token(self) -> str:
-        """The API token (read at start-up; an empty or missing token refuses to start)."""
-        if self.token_file is None:
-            raise ConfigError("server.toml names no token_file")
-        try:
-            token = self.token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"cannot read the token file {self.token_file}") from exc
-        if len(token) < 16:
-            raise ConfigError(f"the token in {self.token_file} is too short (16 characters at least)")
-        return token
+    def require_users(self) -> None:
+        """Refuse to start a server nobody can use (every user removed or disabled)."""
+        if not any(not user.disabled for user in self.users):
+            raise ConfigError(
+                f"{self.path} has no enabled [[users]]: add one with "
+                f"`medseal serve --config {self.path} --add-user NAME`"
+            )
 
 
 def _path(base: Path, value: Any, key: str) -> Path | None:
@@ -80,15 +98,27 @@ def _get(table: dict[str, Any], key: str, kind: type, default: Any) -> Any:
     return value
 
 
+def _seconds(table: dict[str, Any], key: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
+        raise ConfigError(f"server.toml: {key} must be a number of seconds between 0 and 3600")
+    return float(value)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """``server.toml`` as a dict (ConfigError if unreadable or not TOML)."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
 def load_config(path: str | os.PathLike[str]) -> ServerConfig:
     """Read and check ``server.toml``."""
     config_path = Path(path).resolve()
-    try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {config_path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config_path} is not valid TOML: {exc}") from exc
+    data = read_toml(config_path)
     server = data.get("server", {})
     practice = data.get("medseal", {})
     if not isinstance(server, dict) or not isinstance(practice, dict):
@@ -103,8 +133,18 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
     max_mb = _get(server, "max_request_mb", int, DEFAULT_MAX_REQUEST_MB)
     port = _get(server, "port", int, DEFAULT_PORT)
     workers = _get(server, "workers", int, 1)
-    if not 0 < port < 65536 or workers < 1 or max_mb < 1:
-        raise ConfigError("server.toml: port, workers or max_request_mb out of range")
+    max_concurrent = _get(server, "max_concurrent", int, DEFAULT_MAX_CONCURRENT)
+    core_processes = _get(server, "core_processes", int, 1)
+    if not 0 < port < 65536 or workers < 1 or max_mb < 1 or max_concurrent < 1 or not 0 <= core_processes <= 64:
+        raise ConfigError(
+            "server.toml: port, workers, max_request_mb, max_concurrent or core_processes out of range"
+        )
+    if server.get("token_file") not in (None, ""):
+        raise ConfigError(LEGACY_TOKEN_HELP.format(config=config_path))
+    try:
+        users = parse_users(data.get("users"))
+    except UsersError as exc:
+        raise ConfigError(str(exc)) from None
     return ServerConfig(
         path=config_path,
         host=_get(server, "host", str, DEFAULT_HOST),
@@ -112,7 +152,7 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
         workers=workers,
         certificate=_path(base, server.get("certificate"), "certificate"),
         private_key=_path(base, server.get("private_key"), "private_key"),
-        token_file=_path(base, server.get("token_file"), "token_file"),
+        users=users,
         allowed_origins=tuple(o.rstrip("/") for o in origins),
         max_request_bytes=max_mb * 1024 * 1024,
         practice_key=_path(base, practice.get("practice_key"), "practice_key"),
@@ -120,6 +160,11 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
         policy=_path(base, practice.get("policy"), "policy"),
         language=language,
         fix_recipients=_get(practice, "fix_recipients", bool, False),
+        header_timeout_s=_seconds(server, "header_timeout_s", DEFAULT_HEADER_TIMEOUT_S),
+        body_timeout_s=_seconds(server, "body_timeout_s", DEFAULT_BODY_TIMEOUT_S),
+        idle_timeout_s=_seconds(server, "idle_timeout_s", DEFAULT_IDLE_TIMEOUT_S),
+        max_concurrent=max_concurrent,
+        core_processes=core_processes,
     )
 
 

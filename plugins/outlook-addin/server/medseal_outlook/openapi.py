@@ -57,10 +57,12 @@ def _contract_operation(operation_id: str, summary: str, description: str) -> di
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChangeSet"}}},
             },
             "400": _error("The body is not JSON."),
-            "401": _error("Missing or wrong API token."),
+            "401": _error("Missing, wrong or revoked API token."),
+            "408": _error("The body did not arrive within the server's body timeout."),
             "413": _error("The body is over the size limit."),
             "415": _error("The body is not `application/json`."),
             "422": _error("The JSON is not a compose snapshot; `details` says where, without quoting it."),
+            "503": _error("Too many calls at once (retry after `Retry-After` seconds), or unusable practice files."),
         },
     }
 
@@ -126,8 +128,9 @@ def build_openapi() -> dict[str, Any]:
                             "description": "The strings of the language.",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Catalogue"}}},
                         },
-                        "401": _error("Missing or wrong API token."),
+                        "401": _error("Missing, wrong or revoked API token."),
                         "404": _error("Unknown language."),
+                        "503": _error("Too many calls at once (retry after `Retry-After` seconds)."),
                     },
                 }
             },

@@ -1,5 +1,5 @@
-// Apply a change set to a compose tab: attachments replaced by the encrypted ones, then subject, body,
-// recipients and Thunderbird's own encryption.
+// Apply a change set to a compose tab: the encrypted envelope added, the originals removed, then subject,
+// body, recipients and Thunderbird's own encryption.
 
 import { fromBase64 } from "./b64.js";
 
@@ -48,15 +48,28 @@ export async function detailsFor(changeSet, details) {
   return update;
 }
 
-/** Replace attachments and set the new details on the compose tab. */
+/**
+ * Apply a change set: the envelope is attached first, the originals removed after, the details set last, so
+ * that a failure at any step loses nothing — before the originals go, the envelope that holds them is in the
+ * window. If attaching fails, what was added is taken out again and the window is as it was.
+ */
 export async function applyChangeSet(tabId, changeSet, details) {
   const update = await detailsFor(changeSet, details);
+  const added = [];
+  try {
+    for (const entry of changeSet.addAttachments || []) {
+      if (typeof entry.dataBase64 !== "string") throw new Error("the change set has no attachment bytes");
+      const file = new File([fromBase64(entry.dataBase64)], entry.name, { type: entry.contentType });
+      added.push(await messenger.compose.addAttachment(tabId, { file, name: entry.name }));
+    }
+  } catch (error) {
+    for (const attachment of added) {
+      await messenger.compose.removeAttachment(tabId, attachment.id).catch(() => {});
+    }
+    throw error;
+  }
   for (const id of changeSet.removeAttachments || []) {
     await messenger.compose.removeAttachment(tabId, Number(id));
-  }
-  for (const added of changeSet.addAttachments || []) {
-    const file = new File([fromBase64(added.dataBase64)], added.name, { type: added.contentType });
-    await messenger.compose.addAttachment(tabId, { file, name: added.name });
   }
   if (Object.keys(update).length) await messenger.compose.setComposeDetails(tabId, update);
 }

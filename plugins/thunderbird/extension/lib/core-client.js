@@ -90,6 +90,16 @@ export class CoreClient {
    * Rejects with CoreFailure("timeout") after timeoutMs (the worker is then replaced).
    */
   async call(op, snapshot, settings, timeoutMs) {
+    return this.request({ op, snapshot, settings }, timeoutMs);
+  }
+
+  /** medseal.service.<name>(...args) through its JSON bridge (key export/import, access-code report). */
+  async service(name, args, timeoutMs) {
+    const { result } = await this.request({ op: "service", name, args }, timeoutMs);
+    return result;
+  }
+
+  async request(message, timeoutMs) {
     if (this.state === "failed" && performance.now() - this.failedAt < this.retryAfterMs) {
       throw new CoreFailure("failed", this.error);
     }
@@ -107,7 +117,7 @@ export class CoreClient {
         resolve: (value) => (clearTimeout(timer), resolve(value)),
         reject: (error) => (clearTimeout(timer), reject(error)),
       });
-      worker.postMessage({ id, op, snapshot, settings });
+      worker.postMessage({ ...message, id });
     });
   }
 

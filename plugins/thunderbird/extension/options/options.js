@@ -35,8 +35,16 @@ function changes() {
   return out;
 }
 
-function exportKey() {
-  const blob = new Blob([`${settings.values.practiceKey}\n`], { type: "text/plain" });
+function showError(text) {
+  $("error").textContent = text;
+  $("error").hidden = !text;
+}
+
+/** The key in the one format every medseal reads (medseal-key-v1 with its check value), made by the core. */
+async function exportKey() {
+  const answer = await browser.runtime.sendMessage({ type: "key.export" }).catch(() => null);
+  if (!answer || answer.error || !answer.text) return showError(t("error.invalid_key", { detail: answer?.error || "" }));
+  const blob = new Blob([`${answer.text}\n`], { type: "text/plain" });
   const link = document.createElement("a");
   link.href = URL.createObjectURL(blob);
   link.download = "medseal-practice-key.txt";
@@ -44,9 +52,39 @@ function exportKey() {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
+/** A key file from `medseal key export` (or this page): checked and decoded by the core, saved with the form. */
 async function importKey(file) {
-  pendingKey = (await file.text()).trim();
+  const answer = await browser.runtime.sendMessage({ type: "key.import", text: await file.text() }).catch(() => null);
+  if (!answer || answer.error || !answer.key) {
+    pendingKey = null;
+    $("key-status").textContent = "";
+    return showError(answer?.error || t("error.invalid_key", { detail: file.name }));
+  }
+  showError("");
+  pendingKey = answer.key;
   $("key-status").textContent = file.name;
+}
+
+/** The core's strength check of every access code in the directory: weak ones by CSV line. True if none. */
+async function checkCodes() {
+  const csv = form.elements.directoryCsv.value;
+  const report = await browser.runtime.sendMessage({ type: "codes.check", directoryCsv: csv }).catch(() => null);
+  const list = $("codes");
+  if (!report || report.error) {
+    list.replaceChildren();
+    $("codes-status").textContent = report?.error || "";
+    return !report; // the core unavailable: not judged here (sending stays blocked until it is back)
+  }
+  list.replaceChildren(
+    ...report.weak.map((weak) => {
+      const item = document.createElement("li");
+      item.className = "weak";
+      item.textContent = weak.text;
+      return item;
+    }),
+  );
+  $("codes-status").textContent = report.weak.length ? "" : t("ui.codes_ok", { count: report.checked });
+  return report.weak.length === 0;
 }
 
 async function save(event) {
@@ -55,6 +93,11 @@ async function save(event) {
   $("error").hidden = true;
   const wanted = changes();
   const { error } = await browser.runtime.sendMessage({ type: "settings.check", changes: wanted });
+  if (!error && "directoryCsv" in wanted && !(await checkCodes())) {
+    $("error").textContent = $("codes").firstChild?.textContent || "";
+    $("error").hidden = false;
+    return; // weak access codes are refused: the list above says which lines
+  }
   if (error) {
     $("error").textContent = error;
     $("error").hidden = false;
@@ -83,6 +126,7 @@ async function load() {
 async function main() {
   await load();
   $("key-export").addEventListener("click", exportKey);
+  $("codes-check").addEventListener("click", checkCodes);
   $("key-import").addEventListener("click", () => $("key-file").click());
   $("key-file").addEventListener("change", () => $("key-file").files[0] && importKey($("key-file").files[0]));
   $("directory-file").addEventListener("change", async () => {

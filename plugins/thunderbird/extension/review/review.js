@@ -75,6 +75,12 @@ function render({ changeSet, language }) {
   document.documentElement.lang = language;
 }
 
+/** A protected message of this tab that did not go: its password, until the user dismisses it. */
+function showUnsent(unsent) {
+  $("unsent").hidden = !unsent;
+  $("unsent-password").textContent = unsent ? unsent.password : "";
+}
+
 function showSent(handover) {
   $("result").hidden = true;
   $("apply").hidden = true;
@@ -92,6 +98,7 @@ async function load(fresh) {
   t = await translator(answer.language);
   localise(document, t);
   render(answer);
+  showUnsent(answer.unsent);
 }
 
 async function applyAndSend() {
@@ -103,6 +110,7 @@ async function applyAndSend() {
   if (!answer.sent) {
     if (answer.changeSet) render(answer);
     else $("apply").disabled = false;
+    showUnsent(answer.unsent);
     return;
   }
   if (answer.handover) showSent(answer.handover);
@@ -123,6 +131,14 @@ async function main() {
   $("copy").addEventListener("click", async () => {
     await navigator.clipboard.writeText($("password").textContent);
     $("copy").textContent = t("ui.copied");
+  });
+  $("unsent-copy").addEventListener("click", async () => {
+    await navigator.clipboard.writeText($("unsent-password").textContent);
+    $("unsent-copy").textContent = t("ui.copied");
+  });
+  $("unsent-dismiss").addEventListener("click", async () => {
+    await browser.runtime.sendMessage({ type: "handover.dismiss", tabId });
+    showUnsent(null);
   });
   browser.runtime.onMessage.addListener((message) => {
     if (message.type === "refresh" && message.tabId === tabId) load(false);

@@ -45,7 +45,12 @@ async function send(job) {
   }
   const composed = performance.now();
   try {
-    const result = await messenger.compose.sendMessage(tab.id, { mode: "sendNow" });
+    const sending = messenger.compose.sendMessage(tab.id, { mode: "sendNow" });
+    // A failed send may leave Thunderbird's error prompt open (headless: nobody clicks it) and the promise
+    // pending: after sendTimeoutMs the job reports that, with the tab, so the test can look at what is left.
+    const limit = job.sendTimeoutMs ? sleep(job.sendTimeoutMs).then(() => ({ pending: true })) : new Promise(() => {});
+    const result = await Promise.race([sending, limit]);
+    if (result.pending) return { ok: false, error: "send still pending", pending: true, tabId: tab.id };
     return { ok: true, sendMs: performance.now() - composed, totalMs: performance.now() - started,
              headerMessageId: result.headerMessageId || "" };
   } catch (error) {
@@ -56,9 +61,29 @@ async function send(job) {
   }
 }
 
+/** Send a compose tab again (a message kept open after a failed send). */
+async function resend(job) {
+  try {
+    const result = await messenger.compose.sendMessage(job.tabId, { mode: "sendNow" });
+    return { ok: true, headerMessageId: result.headerMessageId || "" };
+  } catch (error) {
+    return { ok: false, error: String(error) };
+  }
+}
+
 async function run(job) {
   try {
     if (job.kind === "windows") return { ok: true, windows: await windows() };
+    if (job.kind === "unsent") {
+      // as the administrator's handover extension: the passwords of protected messages that did not go
+      return { ok: true, ...(await browser.runtime.sendMessage(MEDSEAL_ID, { type: "medseal.unsent" })) };
+    }
+    if (job.kind === "resend") return await resend(job);
+    if (job.kind === "inspect") {
+      const details = await messenger.compose.getComposeDetails(job.tabId);
+      const attachments = (await messenger.compose.listAttachments(job.tabId)).map((a) => a.name);
+      return { ok: true, subject: details.subject, attachments };
+    }
     return await send(job);
   } catch (error) {
     return { ok: false, error: `driver: ${error}` };

@@ -36,7 +36,13 @@ globalThis.Worker = class {
   constructor() {
     queueMicrotask(() => this.onmessage({ data: { type: "ready", times: { pyodide: 1 } } }));
   }
-  postMessage({ id, op, snapshot, settings }) {
+  postMessage({ id, op, snapshot, settings, name, args }) {
+    if (op === "service") {
+      calls.push(["service", name, args]);
+      const result = { name, echoed: args };
+      queueMicrotask(() => this.onmessage({ data: { type: "result", id, result, ms: 1 } }));
+      return;
+    }
     calls.push(["core", op, snapshot, settings]);
     const answer = state.core(op, snapshot);
     if (answer === "hang") return;
@@ -88,6 +94,7 @@ const api = {
     id: OWN_ID,
     getURL: (path) => `moz-extension://uuid/${path}`,
     onMessage: addListener("message"),
+    onMessageExternal: addListener("external"),
     sendMessage: record("runtime.sendMessage"),
   },
   tabs: { onRemoved: addListener("tabRemoved") },
@@ -149,6 +156,7 @@ describe("send guard", () => {
     assert.equal(answer.handover.password, "pw-1234");
     assert.equal(named("core")[0][1], "protect");
     assert.deepEqual(named("removeAttachment")[0], ["removeAttachment", 3, 1]);
+    assert.ok(calls.indexOf(named("addAttachment")[0]) < calls.indexOf(named("removeAttachment")[0]));
     assert.equal(named("addAttachment").length, 1);
     assert.deepEqual(named("setComposeDetails")[0][2], { subject: "P-1", plainTextBody: "notice" });
     assert.deepEqual(named("windows.create"), []); // the panel shows the password itself
@@ -179,15 +187,55 @@ describe("send guard", () => {
     assert.equal((await message({ type: "handover", id })).handover, null); // shown once
   });
 
-  test("a failed send keeps the password for the retry", async () => {
-    state.managed = { mode: "automatic" };
+  test("a failed send keeps the password, shown until dismissed, and the retry delivers it", async () => {
+    state.managed = { mode: "automatic", handoverExtensionId: "sms@x.test" };
     await listeners.beforeSend({ id: 6 }, state.details);
     await listeners.afterSend({ id: 6 }, { mode: "sendNow", error: "SMTP down" });
-    assert.deepEqual(named("windows.create"), []);
+    const [[, window]] = named("windows.create");
+    assert.match(window.url, /handover\/handover\.html\?id=\d+$/);
+    const id = Number(window.url.split("=")[1]);
+    for (let shown = 0; shown < 2; shown++) {
+      const { handover } = await message({ type: "handover", id }); // again and again: until dismissed
+      assert.deepEqual(handover, { password: "pw-1234", source: "generated", recipients: ["p@x.test"], subject: "P-1", sent: false });
+    } // prettier-ignore
+    const review = await message({ type: "review", tabId: 6 });
+    assert.equal(review.unsent.password, "pw-1234");
+    assert.equal(review.changeSet.password.value, null); // the panel's change set never carries it
+    assert.ok(review.changeSet.addAttachments.every((a) => a.dataBase64 === null));
+    assert.deepEqual(named("runtime.sendMessage"), []); // not handed over: the message has not gone
+    const unsent = await listeners.external({ type: "medseal.unsent" }, { id: "sms@x.test" });
+    assert.deepEqual(unsent.unsent.map((u) => [u.tabId, u.password]), [[6, "pw-1234"]]);
+    assert.equal(await listeners.external({ type: "medseal.unsent" }, { id: "evil@x.test" }), undefined);
+
     state.core = () => ({ ...CHANGE_SET, action: "send", verdict: "ok" }); // the envelope is recognised
     assert.deepEqual(await listeners.beforeSend({ id: 6 }, state.details), {});
     await listeners.afterSend({ id: 6 }, { mode: "sendNow", headerMessageId: "m2" });
-    assert.equal(named("windows.create").length, 1);
+    const [[, extensionId, delivered]] = named("runtime.sendMessage");
+    assert.equal(extensionId, "sms@x.test");
+    assert.equal(delivered.password, "pw-1234");
+    assert.equal(delivered.headerMessageId, "m2");
+    assert.equal((await message({ type: "handover", id })).handover, null); // it went: no longer kept
+    assert.deepEqual((await listeners.external({ type: "medseal.unsent" }, { id: "sms@x.test" })).unsent, []);
+  });
+
+  test("an unsent password stays until the user dismisses it", async () => {
+    state.managed = { mode: "automatic" };
+    await listeners.beforeSend({ id: 10 }, state.details);
+    await listeners.afterSend({ id: 10 }, { mode: "sendNow", error: "SMTP down" });
+    const id = Number(named("windows.create")[0][1].url.split("=")[1]);
+    listeners.tabRemoved(10); // the compose window closed (saved as a draft, say): the window keeps it
+    assert.equal((await message({ type: "handover", id })).handover.password, "pw-1234");
+    assert.deepEqual(await message({ type: "handover.dismiss", id }), { dismissed: true });
+    assert.equal((await message({ type: "handover", id })).handover, null);
+  });
+
+  test("key export/import and the access-code check go to the core, never to JavaScript", async () => {
+    const exported = await message({ type: "key.export" });
+    assert.deepEqual(exported, { name: "key_export", echoed: [state.local.practiceKey] });
+    const imported = await message({ type: "key.import", text: "medseal-key-v1:ABC" });
+    assert.deepEqual(imported, { name: "key_import", echoed: ["medseal-key-v1:ABC", "en"] });
+    const codes = await message({ type: "codes.check", directoryCsv: "csv" });
+    assert.deepEqual(codes, { name: "access_code_report", echoed: ["csv", "en"] });
   });
 
   test("a core that crashes blocks the send with the reason", async () => {

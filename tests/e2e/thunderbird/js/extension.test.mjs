@@ -122,7 +122,7 @@ describe("apply", () => {
     ]);
   });
 
-  test("attachments are removed, then the encrypted ones added as files, then the details set", async () => {
+  test("the encrypted attachments are added first, then the originals removed, then the details set", async () => {
     const fake = fakeMessenger();
     install(fake);
     const pdf = new Uint8Array([37, 80, 68, 70, 0, 255]);
@@ -137,15 +137,39 @@ describe("apply", () => {
     );
     assert.deepEqual(
       fake.calls.map(([name]) => name),
-      ["removeAttachment", "removeAttachment", "addAttachment", "setComposeDetails"],
+      ["addAttachment", "removeAttachment", "removeAttachment", "setComposeDetails"],
     );
-    assert.deepEqual(fake.calls[0], ["removeAttachment", 5, 3]);
-    const [, tabId, { file, name }] = fake.calls[2];
+    const [, tabId, { file, name }] = fake.calls[0];
     assert.equal(tabId, 5);
     assert.equal(name, "message.pdf");
     assert.equal(file.type, "application/pdf");
     assert.deepEqual(new Uint8Array(await file.arrayBuffer()), pdf);
+    assert.deepEqual(fake.calls[1], ["removeAttachment", 5, 3]);
     assert.deepEqual(fake.calls[3], ["setComposeDetails", 5, { subject: "P-1" }]);
+  });
+
+  test("a failure while attaching keeps the originals and takes the partial envelope out again", async () => {
+    const fake = fakeMessenger();
+    let added = 0;
+    fake.api.compose.addAttachment = async (tabId, { file }) => {
+      fake.calls.push(["addAttachment", tabId, file.name]);
+      if (++added === 2) throw new Error("disk full");
+      return { id: 70 + added, name: file.name };
+    };
+    install(fake);
+    const entry = (name) => ({ name, contentType: "application/pdf", dataBase64: toBase64(new Uint8Array([1])) });
+    const changeSet = { subject: "P-1", removeAttachments: ["3"], addAttachments: [entry("a.pdf"), entry("b.pdf")] };
+    await assert.rejects(applyChangeSet(5, changeSet, { isPlainText: true }), /disk full/);
+    assert.deepEqual(fake.calls.filter(([name]) => name === "removeAttachment"), [["removeAttachment", 5, 71]]);
+    assert.deepEqual(fake.calls.filter(([name]) => name === "setComposeDetails"), []);
+  });
+
+  test("a change set without the envelope's bytes (a preview) is never applied", async () => {
+    const fake = fakeMessenger();
+    install(fake);
+    const changeSet = { removeAttachments: ["3"], addAttachments: [{ name: "message.pdf", dataBase64: null }] };
+    await assert.rejects(applyChangeSet(5, changeSet, { isPlainText: true }), /no attachment bytes/);
+    assert.deepEqual(fake.calls.filter(([name]) => name === "removeAttachment"), []);
   });
 });
 

@@ -210,6 +210,12 @@ function medsealRequest(method, path, body, timeoutMs) {
     if (response.status === 413) {
       throw medsealError(["reason.too_large", "reason.core_failed"], "413");
     }
+    if (response.status === 503) {
+      throw medsealError(["reason.server_busy", "reason.core_failed"], "503");
+    }
+    if (response.status === 408) {
+      throw medsealError(["reason.core_timeout", "reason.core_failed"], "408");
+    }
     if (!response.ok) {
       throw medsealError(["reason.core_failed"], "HTTP " + response.status);
     }
