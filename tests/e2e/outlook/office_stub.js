@@ -109,6 +109,10 @@
       item.attachments = (item.attachments || []).concat([{ id: id, name: name, base64: base64 }]);
       reply(arguments, id);
     },
+    internetHeaders: {
+      setAsync: function () { record("internetHeaders.setAsync", plain(arguments)); reply(arguments); },
+      removeAsync: function () { record("internetHeaders.removeAsync", plain(arguments)); reply(arguments); }
+    },
     notificationMessages: {
       replaceAsync: function () { record("notificationMessages.replaceAsync", plain(arguments)); reply(arguments); },
       removeAsync: function () { record("notificationMessages.removeAsync", plain(arguments)); reply(arguments); }

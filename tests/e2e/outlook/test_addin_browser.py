@@ -142,6 +142,11 @@ def test_on_send_blocks_a_national_number_and_the_pane_fixes_it(
     added = [args[0] for args in by_method["addFileAttachmentFromBase64Async"]]
     assert added and all(name.endswith(".pdf") for name in added)
     assert "body.setAsync" in by_method
+    methods = [call["method"] for call in calls]
+    assert methods.index("addFileAttachmentFromBase64Async") < methods.index("removeAttachmentAsync"), (
+        "the envelope is attached before the originals go"
+    )
+    assert by_method["internetHeaders.setAsync"][0][0] == {"X-Medseal-Envelope": "pdf-password; v=1"}
     password = page.input_value("#password")
     assert len(password) >= 12
     page.keyboard.press("Enter")  # focus is on Copy

@@ -34,11 +34,14 @@ export async function detailsFor(changeSet, details) {
     if (details.isPlainText) update.plainTextBody = text ?? "";
     else update.body = html ?? textToHtml(text ?? "");
   }
-  if (changeSet.headers && typeof changeSet.headers === "object") {
-    // Headers the core wants on the sent message (e.g. the envelope hint), added to the window's own.
-    const names = new Set(Object.keys(changeSet.headers).map((name) => name.toLowerCase()));
+  const added = changeSet.headers && typeof changeSet.headers === "object" ? changeSet.headers : {};
+  const removed = Array.isArray(changeSet.removeHeaders) ? changeSet.removeHeaders : [];
+  if (Object.keys(added).length || removed.length) {
+    // Headers the core wants on the sent message (e.g. the envelope hint) replace the window's own of the same
+    // name; the ones it found an identifier in (or that are not on its allowlist) are dropped.
+    const names = new Set([...Object.keys(added), ...removed].map((name) => name.toLowerCase()));
     const kept = (details.customHeaders || []).filter((header) => !names.has(header.name.toLowerCase()));
-    update.customHeaders = [...kept, ...Object.entries(changeSet.headers).map(([name, value]) => ({ name, value }))];
+    update.customHeaders = [...kept, ...Object.entries(added).map(([name, value]) => ({ name, value }))];
   }
   if (changeSet.encryption === "native") {
     const name = await nativeTechnology(details);

@@ -49,6 +49,35 @@ async function parseRecipients(text) {
   }
 }
 
+/** The display names typed or picked in a ComposeRecipientList ("Marie Dupont <m@x.be>" -> "Marie Dupont"). */
+export async function displayNames(list) {
+  const items = list === undefined || list === null ? [] : Array.isArray(list) ? list : [list];
+  const names = [];
+  const collect = (parsed) => {
+    for (const entry of parsed) {
+      if (entry.group) collect(entry.group);
+      else if (entry.name && entry.email) names.push(entry.name);
+    }
+  };
+  for (const item of items) {
+    if (typeof item === "string") collect(await messenger.messengerUtilities.parseMailboxString(item));
+  }
+  return names;
+}
+
+/**
+ * The header fields an interceptor would read besides the ones above: the window's custom headers and the
+ * recipients' display names (as "To display name" entries), for the core to scan and, if they identify a
+ * patient, to remove.
+ */
+export async function headerFields(details) {
+  const fields = (details.customHeaders || []).map((header) => ({ name: header.name, value: header.value }));
+  for (const [field, title] of [["to", "To"], ["cc", "Cc"], ["bcc", "Bcc"]]) {
+    for (const name of await displayNames(details[field])) fields.push({ name: `${title} display name`, value: name });
+  }
+  return fields;
+}
+
 /** Bare addresses of a ComposeRecipientList (strings, contacts or mailing lists). */
 export async function addresses(list) {
   const items = list === undefined || list === null ? [] : Array.isArray(list) ? list : [list];
@@ -96,6 +125,7 @@ export async function takeSnapshot(tabId, details, language) {
     to: await addresses(details.to),
     cc: await addresses(details.cc),
     bcc: await addresses(details.bcc),
+    headers: await headerFields(details),
     body,
     attachments: await attachments(tabId),
     language,

@@ -42,7 +42,8 @@ function fakeMessenger({ attachments = [], identity = null, managed = null, loca
             const [, members] = part.split(":");
             return { name: "list", group: members.replace(";", "").split(" ").filter(Boolean).map((email) => ({ email })) };
           }
-          return { email: (match ? match[1] : part).trim() };
+          const name = match ? part.slice(0, part.indexOf("<")).trim() : "";
+          return name ? { name, email: match[1].trim() } : { email: (match ? match[1] : part).trim() };
         }),
       ),
     },
@@ -122,6 +123,30 @@ describe("apply", () => {
     ]);
   });
 
+  test("headers the core drops leave the window, custom headers and display names go to the core", async () => {
+    const details = {
+      customHeaders: [{ name: "X-Patient", value: "Dupont" }, { name: "X-Keep", value: "1" }],
+      to: ["Marie Dupont <marie@example.test>"],
+    };
+    const update = await detailsFor(
+      { removeHeaders: ["X-Patient"], headers: { "X-Medseal-Envelope": "pdf-password; v=1" }, to: ["marie@example.test"] },
+      details,
+    );
+    assert.deepEqual(update.customHeaders, [
+      { name: "X-Keep", value: "1" },
+      { name: "X-Medseal-Envelope", value: "pdf-password; v=1" },
+    ]);
+    assert.deepEqual(update.to, ["marie@example.test"]);
+    install(fakeMessenger());
+    const snapshot = await takeSnapshot(7, { ...details, isPlainText: true, plainTextBody: "" }, "fr");
+    assert.deepEqual(snapshot.headers, [
+      { name: "X-Patient", value: "Dupont" },
+      { name: "X-Keep", value: "1" },
+      { name: "To display name", value: "Marie Dupont" },
+    ]);
+    assert.deepEqual(snapshot.to, ["marie@example.test"]);
+  });
+
   test("the encrypted attachments are added first, then the originals removed, then the details set", async () => {
     const fake = fakeMessenger();
     install(fake);
@@ -195,6 +220,7 @@ describe("snapshot", () => {
       to: ["marie@example.test", "contact@example.test"],
       cc: ["a@example.test", "b@example.test"],
       bcc: ["m1@example.test"],
+      headers: [{ name: "To display name", value: "Marie" }],
       body: { text: "Hello", html: null },
       attachments: [{ id: "12", name: "labo.pdf", contentType: "application/pdf", dataBase64: toBase64(bytes) }],
       language: "fr",

@@ -129,16 +129,30 @@ function medsealReadAttachment(item, details) {
   });
 }
 
-function medsealAddresses(field) {
+function medsealRecipients(field) {
   if (!field) {
     return Promise.resolve([]);
   }
   return medsealCall(function (done) {
     field.getAsync(done);
   }).then(function (list) {
-    return (list || []).map(function (entry) {
-      return entry.emailAddress;
-    });
+    return list || [];
+  });
+}
+
+function medsealAddresses(entries) {
+  return entries.map(function (entry) {
+    return entry.emailAddress;
+  });
+}
+
+/* The recipients' display names, as the contract's "To display name" header entries: an interceptor reads
+ * them, so the core scans them (and the change set then gives the bare addresses back). */
+function medsealDisplayNames(title, entries) {
+  return entries.filter(function (entry) {
+    return entry.displayName && entry.displayName !== entry.emailAddress;
+  }).map(function (entry) {
+    return { name: title + " display name", value: entry.displayName };
   });
 }
 
@@ -161,18 +175,21 @@ function medsealReadSnapshot(item) {
   return Promise.all([
     medsealCall(function (done) { item.subject.getAsync(done); }),
     from,
-    medsealAddresses(item.to),
-    medsealAddresses(item.cc),
-    medsealAddresses(item.bcc),
+    medsealRecipients(item.to),
+    medsealRecipients(item.cc),
+    medsealRecipients(item.bcc),
     medsealCall(function (done) { item.body.getAsync(coercion.Text, done); }),
     bodyType.then(function (type) {
       return type === coercion.Html ? medsealCall(function (done) { item.body.getAsync(coercion.Html, done); }) : null;
     }),
     attachments
   ]).then(function (parts) {
+    var headers = medsealDisplayNames("To", parts[2])
+      .concat(medsealDisplayNames("Cc", parts[3]), medsealDisplayNames("Bcc", parts[4]));
     return {
-      version: 1, subject: parts[0] || "", from: parts[1] || "", to: parts[2], cc: parts[3], bcc: parts[4],
-      body: { text: parts[5], html: parts[6] }, attachments: parts[7], language: medsealLanguage()
+      version: 1, subject: parts[0] || "", from: parts[1] || "",
+      to: medsealAddresses(parts[2]), cc: medsealAddresses(parts[3]), bcc: medsealAddresses(parts[4]),
+      headers: headers, body: { text: parts[5], html: parts[6] }, attachments: parts[7], language: medsealLanguage()
     };
   });
 }

@@ -121,14 +121,24 @@ function applyChanges(item, changes) {
         { coercionType: html ? Office.CoercionType.Html : Office.CoercionType.Text }, done);
     });
   }
-  (changes.removeAttachments || []).forEach(function (id) {
-    steps.push(function (done) { item.removeAttachmentAsync(id, done); });
-  });
+  // the envelope first, the originals after: a failure midway leaves the originals in the window
   (changes.addAttachments || []).forEach(function (attachment) {
     steps.push(function (done) {
       item.addFileAttachmentFromBase64Async(attachment.dataBase64, attachment.name, { isInline: false }, done);
     });
   });
+  (changes.removeAttachments || []).forEach(function (id) {
+    steps.push(function (done) { item.removeAttachmentAsync(id, done); });
+  });
+  // custom internet headers (Mailbox 1.8): the ones the core drops go, the ones it adds (envelope hint) are set
+  if (item.internetHeaders) {
+    if ((changes.removeHeaders || []).length) {
+      steps.push(function (done) { item.internetHeaders.removeAsync(changes.removeHeaders, done); });
+    }
+    if (changes.headers && Object.keys(changes.headers).length) {
+      steps.push(function (done) { item.internetHeaders.setAsync(changes.headers, done); });
+    }
+  }
   ["to", "cc", "bcc"].forEach(function (field) {
     if (changes[field] !== null && changes[field] !== undefined) {
       steps.push(function (done) { item[field].setAsync(changes[field], done); });
