@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from medseal.canonical import canonical
 from medseal.detect.birthdates import find_birth_dates
 from medseal.detect.identities import document_findings
 from medseal.detect.names import find_names
@@ -49,9 +50,10 @@ def scan_text(
 ) -> list[Finding]:
     """Every identifier in one piece of text, in order of position; ``writer`` (the sender's display name)
     is not a patient."""
-    findings = find_niss(text, where, part)
-    findings += find_names(text, where, context.directory, part, ignore_names=(writer,) if writer else ())
-    findings += find_birth_dates(text, where, part)
+    canon = canonical(text)  # once for the three detectors
+    findings = find_niss(canon, where, part)
+    findings += find_names(canon, where, context.directory, part, ignore_names=(writer,) if writer else ())
+    findings += find_birth_dates(canon, where, part)
     return sorted(findings, key=lambda f: f.span or (0, 0))
 
 
