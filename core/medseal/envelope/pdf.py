@@ -38,7 +38,6 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from io import BytesIO
 from typing import Literal
 
@@ -53,7 +52,10 @@ from pypdf.generic import (
 
 from medseal.crypto.backend import get_backend
 from medseal.envelope import _pypdf_bridge
+from medseal.envelope.skeleton import clear_skeleton_problem
 from medseal.errors import DecryptionError, InputError
+from medseal.extract import is_pdf
+from medseal.extract.markup import html_to_text
 from medseal.model import Attachment
 
 ENVELOPE_NAME = "message.pdf"
@@ -187,40 +189,6 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-class _HtmlText(HTMLParser):
-    _BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self._skip += 1
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(" ".join(data.split()) if data.strip() else (" " if data else ""))
-
-
-def html_to_text(html: str) -> str:
-    """A rough plain-text view of an HTML body, for the pages only (``body.html`` keeps the original)."""
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()
-
-
 Line = tuple[str, str]  # (font resource, text)
 
 
@@ -337,7 +305,7 @@ def build_message_pdf(
     if len(places) != len(attachments):
         raise ValueError("one position per attachment")
     _pypdf_bridge.install()
-    shown = body_text if body_text is not None else html_to_text(body_html or "")
+    shown = body_text if body_text is not None else html_to_text(body_html or "")  # the visible text
     writer = PdfWriter()
     _add_pages(writer, _layout(title, shown, [a.filename for a in attachments], labels or PageLabels()))
     if body_text is not None:
@@ -383,6 +351,9 @@ def encrypt_pdf(pdf_bytes: bytes, password: str, *, name: str = "", position: in
             raise NotReencryptable()
         header = reader.pdf_header
         writer = PdfWriter(clone_from=reader)
+        if clear_skeleton_problem(writer._objects) is not None:
+            raise NotReencryptable()
+        writer._ID = None  # the source's file identifier is a clear string: encrypt() makes a fresh one
         root = writer.root_object
         if MARKER in root:
             del root[MARKER]
@@ -395,12 +366,6 @@ def encrypt_pdf(pdf_bytes: bytes, password: str, *, name: str = "", position: in
         raise
     except Exception:  # anything pypdf cannot rewrite faithfully
         raise NotReencryptable() from None
-
-
-def _looks_like_pdf(attachment: Attachment) -> bool:
-    return attachment.data[:1024].lstrip().startswith(b"%PDF-") or (
-        attachment.content_type.lower().startswith("application/pdf") and b"%PDF-" in attachment.data[:1024]
-    )
 
 
 def _pdf_name(name: str) -> str:
@@ -459,7 +424,7 @@ def _seal(
     places: list[int] = []
     sealed: list[tuple[str, bytes]] = []
     for place, attachment in enumerate(attachments):
-        if _looks_like_pdf(attachment):
+        if is_pdf(attachment.data):
             try:
                 data = encrypt_pdf(attachment.data, password, name=attachment.filename, position=place)
             except NotReencryptable:
