@@ -52,7 +52,7 @@ from pypdf.generic import (
 
 from medseal.crypto.backend import get_backend
 from medseal.envelope import _pypdf_bridge
-from medseal.envelope.skeleton import clear_skeleton_problem
+from medseal.envelope.skeleton import clear_skeleton_problem, neutral_mime_types
 from medseal.errors import DecryptionError, InputError
 from medseal.extract import is_pdf
 from medseal.extract.markup import html_to_text
@@ -67,6 +67,7 @@ MARKER = "/MedsealEnvelope"
 _MAC_LABEL = b"medseal/pdf-mac/v1"
 _MAC_LINE = re.compile(rb"\n%MEDSEAL-MAC-V1 ([0-9a-f]{64})\n\Z")
 _POSITION_KEY = re.compile(r"\A(\d{4,}) ")
+_OCTET_STREAM = "application/octet-stream"
 
 # A4 in points; Courier's glyphs are 0.6 em wide, so 80 columns of 10 pt fit between 2 cm margins.
 _PAGE_W, _PAGE_H, _MARGIN = 595.28, 841.89, 56.0
@@ -250,15 +251,18 @@ def _add_pages(writer: PdfWriter, pages: Sequence[Sequence[tuple[str, str]]]) ->
 # -- writing ----------------------------------------------------------------------------------------------
 
 
-def _mime_name(content_type: str) -> NameObject:
-    bare = content_type.split(";")[0].strip().lower() or "application/octet-stream"
-    return NameObject("/" + bare)
-
-
 def _embed(writer: PdfWriter, key: str, filename: str, content_type: str, data: bytes) -> None:
+    """One embedded file. Its ``/Subtype`` is a name, which PDF encryption leaves in clear: a type that is
+    not well known (``application/x-dupont``) is written ``application/octet-stream``, and kept exactly in
+    the ``/Desc`` string, which is encrypted."""
     embedded = writer.add_attachment(key, data)
     embedded.alternative_name = TextStringObject(filename)
-    embedded.subtype = _mime_name(content_type)
+    bare = content_type.split(";")[0].strip().lower() or _OCTET_STREAM
+    if bare in neutral_mime_types():
+        embedded.subtype = NameObject("/" + bare)
+    else:
+        embedded.subtype = NameObject("/" + _OCTET_STREAM)
+        embedded.description = TextStringObject(bare)
     embedded.size = NumberObject(len(data))
 
 
@@ -510,7 +514,9 @@ def _open(data: bytes, password: str, want_pdf: bool) -> OpenedPdf:
             body_html = content.decode("utf-8")
         else:
             match = _POSITION_KEY.match(embedded.name)
-            subtype = (embedded.subtype or "/application/octet-stream").removeprefix("/")
+            subtype = (embedded.subtype or "/" + _OCTET_STREAM).removeprefix("/")
+            if subtype == _OCTET_STREAM and embedded.description:
+                subtype = embedded.description
             name = embedded.alternative_name
             attachments.append(Attachment(name if name is not None else embedded.name, subtype, content))
             positions.append(int(match.group(1)) if match else None)

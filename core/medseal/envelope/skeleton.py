@@ -9,11 +9,14 @@ parsed objects (not from bytes) and accepts it only when it is *neutral*:
 - every **name** (key or value) is a name the PDF specification or pypdf defines (``/Type``, ``/FlateDecode``,
   ``/Helvetica``, a glyph name of the Adobe Glyph List...), or a short resource name (1-4 letters then digits
   or ``_``: ``/F1``, ``/Im12``, ``/GS0``, ``/T1_0``, ``/MC0``), or the value of a font-name key (``/BaseFont``,
-  ``/FontName``, ``/FontFamily``, e.g. ``/ABCDEF+LiberationSerif``); and no name holds a run of 6 digits;
+  ``/FontName``, ``/FontFamily``, e.g. ``/ABCDEF+LiberationSerif``), or a well-known MIME type as an
+  embedded file's ``/Subtype`` (:func:`neutral_mime_types`); and no name holds a run of 6 digits;
 - no **number** is written with 6 or more digits (integers and reals, as pypdf writes them), except a stream's
   ``/Length`` (pypdf rewrites it to the encrypted length) and font-file lengths (``/Length1-3``, ``/DL``) no
-  larger than the stream they describe; and no array's numbers, digits read one after another as an
-  interceptor would, hold a valid national number (a number split as ``[850730 03328]``).
+  larger than the stream they describe; and no run of consecutive numbers in an array, their digits read
+  one after another as an interceptor would, spells a valid national number (``[8507 30033 28]``), except
+  in arrays of geometry and font metrics (``/Widths``, ``/MediaBox``...), where runs of small numbers are
+  the rule and such a check would refuse ordinary fonts.
 
 A PDF with anything else in its skeleton (a custom ``/Info`` key, a custom page-dictionary key, a national
 number stored as a number) is not re-encrypted in place: :func:`medseal.envelope.pdf.seal` embeds it unchanged
@@ -23,8 +26,9 @@ in ``message.pdf``, where the whole file is inside an encrypted stream.
 from __future__ import annotations
 
 import inspect
+import mimetypes
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cache
 from io import BytesIO
 
@@ -45,11 +49,50 @@ from medseal.model import Where
 
 #: Digits in a row that make a number (or a name) too telling to leave in clear.
 MAX_DIGITS = 5
-_DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
+_DIGIT_RUN = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 _RESOURCE_NAME = re.compile(r"\A/[A-Za-z]{1,4}[0-9_]+[0-9]*\Z")
 _FONT_NAME_KEYS = frozenset({"/BaseFont", "/FontName", "/FontFamily"})
 _FONT_FILE_LENGTHS = frozenset({"/Length1", "/Length2", "/Length3", "/DL"})
 _MAX_DEPTH = 200
+#: Arrays of geometry and font metrics: long runs of small numbers whose digits mean nothing together.
+_METRIC_ARRAYS = frozenset(
+    {
+        "/Widths",
+        "/W",
+        "/W2",
+        "/DW2",
+        "/FontBBox",
+        "/FontMatrix",
+        "/MediaBox",
+        "/CropBox",
+        "/BleedBox",
+        "/TrimBox",
+        "/ArtBox",
+        "/BBox",
+        "/Rect",
+        "/Matrix",
+        "/Decode",
+        "/Domain",
+        "/Range",
+        "/Encode",
+        "/Bounds",
+        "/C0",
+        "/C1",
+        "/Differences",
+        "/QuadPoints",
+        "/Vertices",
+        "/InkList",
+        "/Border",
+        "/CL",
+        "/Coords",
+        "/Function",
+        "/BlackPoint",
+        "/WhitePoint",
+        "/Gamma",
+        "/Size",
+        "/Index",
+    }
+)
 
 #: Names of ISO 32000 that ordinary producers (Word, LibreOffice, reportlab, pdfTeX, browsers, scanners)
 #: write and that ``pypdf.constants`` does not list.
@@ -91,6 +134,30 @@ Logo Image Img Figure Picture Photo Background Watermark Stamp Signature Graphic
 """
 
 
+#: Document types that ``mimetypes`` does not know on every platform (Pyodide reads no ``mime.types``).
+_OFFICE_TYPES = """
+application/vnd.openxmlformats-officedocument.wordprocessingml.document
+application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+application/vnd.openxmlformats-officedocument.presentationml.presentation
+application/vnd.oasis.opendocument.text application/vnd.oasis.opendocument.spreadsheet
+application/vnd.oasis.opendocument.presentation application/vnd.ms-excel application/vnd.ms-powerpoint
+application/msword application/rtf text/rtf text/calendar text/vcard text/x-vcard application/hl7-v2
+application/pkcs7-signature application/pkcs7-mime application/dicom application/octet-stream
+application/xhtml+xml image/webp image/heic message/global text/markdown
+"""
+
+
+@cache
+def neutral_mime_types() -> frozenset[str]:
+    """MIME types that may name an embedded file's ``/Subtype`` in clear (they say what a file is, not whose)."""
+    known = mimetypes.MimeTypes(filenames=())
+    return (
+        frozenset(known.types_map[True].values())
+        | frozenset(known.types_map[False].values())
+        | frozenset(_OFFICE_TYPES.split())
+    )
+
+
 @cache
 def standard_names() -> frozenset[str]:
     """Every name pypdf's constants, the Adobe Glyph List and the common keys of the specification define."""
@@ -110,6 +177,8 @@ def _name_problem(name: str, key: str | None) -> str | None:
     if _DIGIT_RUN.search(name):
         return "a name holds a long digit run"
     if name in standard_names() or _RESOURCE_NAME.match(name) or key in _FONT_NAME_KEYS:
+        return None
+    if key == "/Subtype" and name[1:] in neutral_mime_types():  # an embedded file's type
         return None
     return "a name outside the PDF vocabulary"
 
@@ -144,7 +213,7 @@ class _Walk:
         elif isinstance(obj, DictionaryObject):
             self.dictionary(obj, depth)
         elif isinstance(obj, ArrayObject):
-            self.array(obj, depth)
+            self.array(obj, key, depth)
 
     def _number_problem(
         self, number: NumberObject | FloatObject, key: str | None, parent: DictionaryObject | None
@@ -165,13 +234,41 @@ class _Walk:
             self.problem = _name_problem(str(key), None)
             self.value(item, str(key), obj, depth + 1)
 
-    def array(self, obj: ArrayObject, depth: int) -> None:
-        digits = "".join(_digits(n) for n in obj if isinstance(n, NumberObject | FloatObject))
-        if len(digits) > MAX_DIGITS and find_niss(digits, Where.ATTACHMENT):
+    def array(self, obj: ArrayObject, key: str | None, depth: int) -> None:
+        if key not in _METRIC_ARRAYS and _spells_a_national_number(_number_runs(obj)):
             self.problem = "numbers that read as a national number"
             return
         for item in obj:
             self.value(item, None, None, depth + 1)
+
+
+def _number_runs(obj: ArrayObject) -> list[list[str]]:
+    """The digits of the numbers of ``obj`` (nested arrays flattened), in runs unbroken by other objects."""
+    runs: list[list[str]] = [[]]
+    stack: list[object] = list(reversed(obj))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, NumberObject | FloatObject):
+            runs[-1].append(_digits(item))
+        elif isinstance(item, ArrayObject) and len(stack) < 10_000:
+            stack.extend(reversed(item))
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if len(run) > 1]
+
+
+def _spells_a_national_number(runs: Iterable[list[str]]) -> bool:
+    """True when consecutive numbers, their digits read one after another, give a valid national number."""
+    for run in runs:
+        for start in range(len(run)):
+            joined = ""
+            for piece in run[start:]:
+                joined += piece
+                if len(joined) >= 11:
+                    break
+            if len(joined) == 11 and find_niss(joined, Where.ATTACHMENT):
+                return True
+    return False
 
 
 def clear_skeleton_problem(objects: Iterable[PdfObject | None]) -> str | None:
@@ -185,24 +282,3 @@ def clear_skeleton_problem(objects: Iterable[PdfObject | None]) -> str | None:
         if walk.problem:
             return walk.problem
     return None
-
-
-def iter_names(objects: Iterable[PdfObject | None]) -> Iterator[str]:  # pragma: no cover - a debugging aid
-    """Every name of ``objects`` that is not neutral (for looking at a refused PDF by hand)."""
-    stack = [o for o in objects if o is not None]
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, DictionaryObject):
-            for key, item in obj.items():
-                if _name_problem(str(key), None):
-                    yield str(key)
-                if isinstance(item, NameObject) and _name_problem(str(item), str(key)):
-                    yield str(item)
-                elif not isinstance(item, IndirectObject):
-                    stack.append(item)
-        elif isinstance(obj, ArrayObject):
-            for item in obj:
-                if isinstance(item, NameObject) and _name_problem(str(item), None):
-                    yield str(item)
-                elif not isinstance(item, IndirectObject):
-                    stack.append(item)
