@@ -10,14 +10,22 @@ Every recipient can open these with what they already have (any PDF reader asks 
     font needs no font metrics and keeps plain-text mail layout), and as embedded files: ``body.txt`` (the
     exact body, UTF-8) and ``body.html`` (when there is an HTML body). Every other file is embedded unchanged,
     name-tree key ``NNNN name`` (``NNNN`` its position in the original message), ``/UF`` its original name and
-    ``/Subtype`` its MIME type (lower case, without parameters). Characters Courier cannot show are
-    approximated (``ő`` -> ``o``) or shown as ``?``, with a note pointing at ``body.txt``, where nothing is lost.
+    ``/Subtype`` its MIME type (lower case, without parameters; a name, so in clear: a type that is not well
+    known is written ``application/octet-stream`` and kept in the encrypted ``/Desc``). Characters Courier
+    cannot show are approximated (``ő`` -> ``o``) or shown as ``?``, with a note pointing at ``body.txt``,
+    where nothing is lost.
 
 A re-encrypted PDF (:func:`encrypt_pdf`)
-    An attached PDF rewritten with encryption, its original name and position in the marker. Only PDFs that
-    pypdf reads strictly, that are not already encrypted and not digitally signed (rewriting would break the
-    signature) are re-encrypted; :func:`seal` embeds any other PDF unchanged in ``message.pdf`` instead, so it
-    arrives byte for byte.
+    An attached PDF rewritten with encryption, its original name and position in the marker: it stays a PDF,
+    which phones and webmails show directly (they rarely show files embedded in a PDF). What an interceptor
+    still reads of it is its object skeleton: PDF encryption covers strings and streams only, so every name
+    (``/Type /Page``, but also a custom key ``/Vandermeersch``), number and the structure travel in clear
+    (and the trailer's ``/ID``, which is replaced by a fresh one). Only PDFs whose skeleton is neutral
+    (:mod:`medseal.envelope.skeleton`: PDF vocabulary, resource and font names, short numbers), that pypdf
+    reads strictly, that are not already encrypted and not digitally signed (rewriting would break the
+    signature) are re-encrypted; :func:`seal` embeds any other PDF unchanged in ``message.pdf`` instead, so
+    it arrives byte for byte and entirely inside encrypted streams. Embedding is the fallback because it is
+    the one form in which nothing of the file is left in clear.
 
 Integrity. PDF encryption (AES-CBC) detects neither tampering nor truncation, so each envelope ends, after
 ``%%EOF``, with one comment line ``%MEDSEAL-MAC-V1 <hex>``: HMAC-SHA256 over every byte before it, under
@@ -343,8 +351,10 @@ def _is_signed(reader: PdfReader) -> bool:
 def encrypt_pdf(pdf_bytes: bytes, password: str, *, name: str = "", position: int | None = None) -> bytes:
     """``pdf_bytes`` rewritten as an AES-256 encrypted PDF recording its original ``name`` and ``position``.
 
-    Raises :class:`NotReencryptable` for a PDF that is already encrypted, digitally signed, or that pypdf
-    cannot read strictly; such a PDF should travel unchanged inside ``message.pdf`` (:func:`seal` does so).
+    Raises :class:`NotReencryptable` for a PDF that is already encrypted, digitally signed, that pypdf
+    cannot read strictly, or whose clear skeleton is not neutral (a name or a number that encryption would
+    leave readable, see :mod:`medseal.envelope.skeleton`); such a PDF should travel unchanged inside
+    ``message.pdf`` (:func:`seal` does so).
     """
     if not password:
         raise ValueError("an envelope needs a password")

@@ -11,7 +11,9 @@ parsed objects (not from bytes) and accepts it only when it is *neutral*:
   or ``_``: ``/F1``, ``/Im12``, ``/GS0``, ``/T1_0``, ``/MC0``), or the value of a font-name key (``/BaseFont``,
   ``/FontName``, ``/FontFamily``, e.g. ``/ABCDEF+LiberationSerif``), or a well-known MIME type as an
   embedded file's ``/Subtype`` (:func:`neutral_mime_types`); and no name holds a run of 6 digits;
-- no **number** is written with 6 or more digits (integers and reals, as pypdf writes them), except a stream's
+- no **number** is written with 6 or more digits before its decimal point (as pypdf writes it), and no real
+  with more than 10 digits in all (font metrics such as ``928.22266`` are ordinary; 11 digits would be room
+  for a national number, ``0.00010112345`` included), except a stream's
   ``/Length`` (pypdf rewrites it to the encrypted length) and font-file lengths (``/Length1-3``, ``/DL``) no
   larger than the stream they describe; and no run of consecutive numbers in an array, their digits read
   one after another as an interceptor would, spells a valid national number (``[8507 30033 28]``), except
@@ -49,6 +51,8 @@ from medseal.model import Where
 
 #: Digits in a row that make a number (or a name) too telling to leave in clear.
 MAX_DIGITS = 5
+#: Digits a real may have in all (``-1069.33594``, ``0.000012345``): one fewer than a national number.
+MAX_REAL_DIGITS = 10
 _DIGIT_RUN = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 _RESOURCE_NAME = re.compile(r"\A/[A-Za-z]{1,4}[0-9_]+[0-9]*\Z")
 _FONT_NAME_KEYS = frozenset({"/BaseFont", "/FontName", "/FontFamily"})
@@ -124,8 +128,14 @@ NChannel Attributes O Placement Block Inline WritingMode LrTb Layout List ListNu
 Start End Center Justify SpaceBefore SpaceAfter StartIndent EndIndent TextIndent Headers Scope Row Column
 Both RowSpan ColSpan Table Summary BorderColor BorderThickness BackgroundColor ClassMap C0 C1 N Interpolate
 Mac PageElement Background Watermark Header Footer Pagination Layout Printing MCR OC AIS
-BaseFont Widths Length1 Length2 Length3 DL XML Annot ActualText E False True Unchanged Collection
-Params CheckSum CreationDate ModDate Size AFRelationship Data Supplement Unknown Ordering
+BaseFont FontName FontFamily Widths Length1 Length2 Length3 DL XML Annot ActualText E False True Unchanged Collection
+Params CheckSum CreationDate ModDate Size AFRelationship Data Supplement Unknown Ordering IDTree
+Disc UpperRoman LowerRoman UpperAlpha LowerAlpha None Unordered Ordered Description RlTb TbRl Before After
+PrintField Role rb cb pb tv checked on off neutral Auto Middle Baseline BBox Width Height Solid Dotted
+Dashed Double Groove Ridge Inset Outset Hidden ColumnCount ColumnGap ColumnWidths GlyphOrientationVertical
+LineHeight TextDecorationType TextDecorationColor TextDecorationThickness LineThrough Overline RubyAlign
+RubyPosition Distribute Warichu BlockAlign InlineAlign TBorderStyle TPadding Padding BorderStyle Color
+ActualText Alt E Lang Artifact Pagination Subtype Contents Desc Short NoteType Footnote Endnote
 """
 
 #: Generic words producers use as resource names (``/Logo`` for an image): neutral, not identifying.
@@ -218,14 +228,19 @@ class _Walk:
     def _number_problem(
         self, number: NumberObject | FloatObject, key: str | None, parent: DictionaryObject | None
     ) -> str | None:
-        if len(_digits(number)) <= MAX_DIGITS:
+        written = _written(number)
+        whole = re.sub(r"\D", "", written.split(".")[0])
+        if isinstance(number, FloatObject):
+            if len(whole) <= MAX_DIGITS and len(re.sub(r"\D", "", written)) <= MAX_REAL_DIGITS:
+                return None
+        elif len(whole) <= MAX_DIGITS:
             return None
         if isinstance(parent, StreamObject) and isinstance(number, NumberObject):
             if key == "/Length":
                 return None  # rewritten by pypdf to the length of the encrypted data
             if key in _FONT_FILE_LENGTHS and 0 <= int(number) <= len(parent.get_data()):
                 return None
-        return "a number with more than five digits"
+        return "a number with too many digits"
 
     def dictionary(self, obj: DictionaryObject, depth: int) -> None:
         for key, item in obj.items():
