@@ -18,7 +18,11 @@ parsed objects (not from bytes) and accepts it only when it is *neutral*:
   larger than the stream they describe; and no run of consecutive numbers in an array, their digits read
   one after another as an interceptor would, spells a valid national number (``[8507 30033 28]``), except
   in arrays of geometry and font metrics (``/Widths``, ``/MediaBox``...), where runs of small numbers are
-  the rule and such a check would refuse ordinary fonts.
+  the rule and such a check would refuse ordinary fonts; and fewer than 100,000 objects (object numbers
+  are written in clear too).
+
+What stays in clear even then: the neutral vocabulary, the object numbers, the cross-reference table's byte
+offsets (set by the sizes of the objects, not by their content), stream lengths and the ``/Encrypt`` entry.
 
 A PDF with anything else in its skeleton (a custom ``/Info`` key, a custom page-dictionary key, a national
 number stored as a number) is not re-encrypted in place: :func:`medseal.envelope.pdf.seal` embeds it unchanged
@@ -54,49 +58,17 @@ MAX_DIGITS = 5
 #: Digits a real may have in all (``-1069.33594``, ``0.000012345``): one fewer than a national number.
 MAX_REAL_DIGITS = 10
 _DIGIT_RUN = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
-_RESOURCE_NAME = re.compile(r"\A/[A-Za-z]{1,4}[0-9_]+[0-9]*\Z")
+_RESOURCE_NAME = re.compile(r"\A/[A-Za-z]{1,4}[0-9_]+\Z")
 _FONT_NAME_KEYS = frozenset({"/BaseFont", "/FontName", "/FontFamily"})
 _FONT_FILE_LENGTHS = frozenset({"/Length1", "/Length2", "/Length3", "/DL"})
 _MAX_DEPTH = 200
 #: Arrays of geometry and font metrics: long runs of small numbers whose digits mean nothing together.
-_METRIC_ARRAYS = frozenset(
-    {
-        "/Widths",
-        "/W",
-        "/W2",
-        "/DW2",
-        "/FontBBox",
-        "/FontMatrix",
-        "/MediaBox",
-        "/CropBox",
-        "/BleedBox",
-        "/TrimBox",
-        "/ArtBox",
-        "/BBox",
-        "/Rect",
-        "/Matrix",
-        "/Decode",
-        "/Domain",
-        "/Range",
-        "/Encode",
-        "/Bounds",
-        "/C0",
-        "/C1",
-        "/Differences",
-        "/QuadPoints",
-        "/Vertices",
-        "/InkList",
-        "/Border",
-        "/CL",
-        "/Coords",
-        "/Function",
-        "/BlackPoint",
-        "/WhitePoint",
-        "/Gamma",
-        "/Size",
-        "/Index",
-    }
-)
+_METRIC_ARRAY_KEYS = """
+Widths W W2 DW2 FontBBox FontMatrix MediaBox CropBox BleedBox TrimBox ArtBox BBox Rect Matrix Decode
+Domain Range Encode Bounds C0 C1 Differences QuadPoints Vertices InkList Border CL Coords Function
+BlackPoint WhitePoint Gamma Size Index
+"""
+_METRIC_ARRAYS = frozenset("/" + word for word in _METRIC_ARRAY_KEYS.split())
 
 #: Names of ISO 32000 that ordinary producers (Word, LibreOffice, reportlab, pdfTeX, browsers, scanners)
 #: write and that ``pypdf.constants`` does not list.
@@ -291,6 +263,9 @@ def clear_skeleton_problem(objects: Iterable[PdfObject | None]) -> str | None:
 
     The reason names the kind of problem only, never the value.
     """
+    objects = list(objects)
+    if len(objects) >= 10**MAX_DIGITS:
+        return "object numbers with more than five digits"  # written in clear as "n 0 obj" and "n 0 R"
     walk = _Walk()
     for obj in objects:
         walk.value(obj, None, None, 0)
