@@ -4,8 +4,9 @@
 without any secret: every header of every part (raw and RFC 2047-decoded, unfolded), every MIME part that is not
 an encrypted envelope (decoded from base64 / quoted-printable, in every charset guess), the file names, the members
 of zip archives (names and decompressed content, nested), and for PDFs everything outside encrypted streams (for a
-clear PDF also its decompressed streams). An S/MIME ``application/pkcs7-mime`` part whose bytes are CMS contributes
-its headers only; an encrypted PDF (``/Encrypt``) its bytes with the stream contents left out.
+clear PDF also its decompressed streams), names read with their ``#xx`` escapes decoded. An S/MIME
+``application/pkcs7-mime`` part whose bytes are CMS contributes its headers only; an encrypted PDF (``/Encrypt``)
+its bytes with the stream contents left out.
 
 :func:`leaked` then looks for an identifier in that view in the ways a reader would recognise it: the national
 number's 11 digits whatever stands between them (spaces of any kind, dashes, dots, markup, format characters,
@@ -30,6 +31,7 @@ __all__ = ["assert_nothing_in_clear", "interceptor_view", "leaked"]
 
 _STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
 _TAG = re.compile(r"<[^>]{0,400}>")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _MAX_DEPTH = 6
 
 
@@ -53,10 +55,13 @@ def _texts(data: bytes) -> list[str]:
 
 def _pdf_view(data: bytes, depth: int) -> Iterator[str]:
     encrypted = b"/Encrypt" in data
+    clear = _STREAM.sub(b"stream\nendstream", data) if encrypted else data
+    yield clear.decode("latin-1")
+    # names as a reader decodes them: /M#C3#BCller is "Müller"
+    if b"#" in clear:
+        yield _NAME_ESCAPE.sub(lambda m: bytes.fromhex(m.group(1).decode("ascii")), clear).decode("utf-8", "replace")
     if encrypted:
-        yield _STREAM.sub(b"stream\nendstream", data).decode("latin-1")
         return
-    yield data.decode("latin-1")
     for match in _STREAM.finditer(data):
         raw = match.group(1)
         try:

@@ -28,7 +28,7 @@ KEY = bytes(range(32))
 #: carriers that store the number as a number: a leading zero would be lost, as in the spreadsheet itself
 NUMERIC = frozenset({"xlsx-number-cell", "xlsx-number-exponent", "xlsx-pivot-cache", "ods-float-cell"})
 #: carriers that protect still leaves readable (not an extraction gap: the scan finds them, see below)
-PROTECT_GAPS = frozenset({"pdf-info-custom-key"})
+PROTECT_GAPS: frozenset[str] = frozenset()
 
 
 def _message(name: str, niss: str, surname: str) -> Message:
@@ -86,13 +86,9 @@ def _protected(carrier: str, niss: str, surname: str) -> list[bytes]:
     return outputs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a PDF attachment encrypted in place keeps its name objects (an /Info key) in clear: PDF encryption "
-    "covers strings and streams only; the envelope must rebuild or embed such PDFs",
-)
 @pytest.mark.pyodide_incompatible("protect_bytes builds S/MIME-capable output through the CLI")
 def test_protect_gap_pdf_name_objects() -> None:
+    """Name objects are not encrypted by PDF encryption: such a PDF travels inside message.pdf instead."""
     for output in _protected("pdf-info-custom-key", NISS, SURNAME):
         assert_nothing_in_clear(output, niss=[NISS], names=[SURNAME])
 

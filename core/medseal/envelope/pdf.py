@@ -10,14 +10,22 @@ Every recipient can open these with what they already have (any PDF reader asks 
     font needs no font metrics and keeps plain-text mail layout), and as embedded files: ``body.txt`` (the
     exact body, UTF-8) and ``body.html`` (when there is an HTML body). Every other file is embedded unchanged,
     name-tree key ``NNNN name`` (``NNNN`` its position in the original message), ``/UF`` its original name and
-    ``/Subtype`` its MIME type (lower case, without parameters). Characters Courier cannot show are
-    approximated (``ő`` -> ``o``) or shown as ``?``, with a note pointing at ``body.txt``, where nothing is lost.
+    ``/Subtype`` its MIME type (lower case, without parameters; a name, so in clear: a type that is not well
+    known is written ``application/octet-stream`` and kept in the encrypted ``/Desc``). Characters Courier
+    cannot show are approximated (``ő`` -> ``o``) or shown as ``?``, with a note pointing at ``body.txt``,
+    where nothing is lost.
 
 A re-encrypted PDF (:func:`encrypt_pdf`)
-    An attached PDF rewritten with encryption, its original name and position in the marker. Only PDFs that
-    pypdf reads strictly, that are not already encrypted and not digitally signed (rewriting would break the
-    signature) are re-encrypted; :func:`seal` embeds any other PDF unchanged in ``message.pdf`` instead, so it
-    arrives byte for byte.
+    An attached PDF rewritten with encryption, its original name and position in the marker: it stays a PDF,
+    which phones and webmails show directly (they rarely show files embedded in a PDF). What an interceptor
+    still reads of it is its object skeleton: PDF encryption covers strings and streams only, so every name
+    (``/Type /Page``, but also a custom key ``/Vandermeersch``), number and the structure travel in clear
+    (and the trailer's ``/ID``, which is replaced by a fresh one). Only PDFs whose skeleton is neutral
+    (:mod:`medseal.envelope.skeleton`: PDF vocabulary, resource and font names, short numbers), that pypdf
+    reads strictly, that are not already encrypted and not digitally signed (rewriting would break the
+    signature) are re-encrypted; :func:`seal` embeds any other PDF unchanged in ``message.pdf`` instead, so
+    it arrives byte for byte and entirely inside encrypted streams. Embedding is the fallback because it is
+    the one form in which nothing of the file is left in clear.
 
 Integrity. PDF encryption (AES-CBC) detects neither tampering nor truncation, so each envelope ends, after
 ``%%EOF``, with one comment line ``%MEDSEAL-MAC-V1 <hex>``: HMAC-SHA256 over every byte before it, under
@@ -38,7 +46,6 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from io import BytesIO
 from typing import Literal
 
@@ -53,7 +60,10 @@ from pypdf.generic import (
 
 from medseal.crypto.backend import get_backend
 from medseal.envelope import _pypdf_bridge
+from medseal.envelope.skeleton import clear_skeleton_problem, neutral_mime_types
 from medseal.errors import DecryptionError, InputError
+from medseal.extract import is_pdf
+from medseal.extract.markup import html_to_text
 from medseal.model import Attachment
 
 ENVELOPE_NAME = "message.pdf"
@@ -65,6 +75,7 @@ MARKER = "/MedsealEnvelope"
 _MAC_LABEL = b"medseal/pdf-mac/v1"
 _MAC_LINE = re.compile(rb"\n%MEDSEAL-MAC-V1 ([0-9a-f]{64})\n\Z")
 _POSITION_KEY = re.compile(r"\A(\d{4,}) ")
+_OCTET_STREAM = "application/octet-stream"
 
 # A4 in points; Courier's glyphs are 0.6 em wide, so 80 columns of 10 pt fit between 2 cm margins.
 _PAGE_W, _PAGE_H, _MARGIN = 595.28, 841.89, 56.0
@@ -187,40 +198,6 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-class _HtmlText(HTMLParser):
-    _BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self._skip += 1
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(" ".join(data.split()) if data.strip() else (" " if data else ""))
-
-
-def html_to_text(html: str) -> str:
-    """A rough plain-text view of an HTML body, for the pages only (``body.html`` keeps the original)."""
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()
-
-
 Line = tuple[str, str]  # (font resource, text)
 
 
@@ -282,15 +259,18 @@ def _add_pages(writer: PdfWriter, pages: Sequence[Sequence[tuple[str, str]]]) ->
 # -- writing ----------------------------------------------------------------------------------------------
 
 
-def _mime_name(content_type: str) -> NameObject:
-    bare = content_type.split(";")[0].strip().lower() or "application/octet-stream"
-    return NameObject("/" + bare)
-
-
 def _embed(writer: PdfWriter, key: str, filename: str, content_type: str, data: bytes) -> None:
+    """One embedded file. Its ``/Subtype`` is a name, which PDF encryption leaves in clear: a type that is
+    not well known (``application/x-dupont``) is written ``application/octet-stream``, and kept exactly in
+    the ``/Desc`` string, which is encrypted."""
     embedded = writer.add_attachment(key, data)
     embedded.alternative_name = TextStringObject(filename)
-    embedded.subtype = _mime_name(content_type)
+    bare = content_type.split(";")[0].strip().lower() or _OCTET_STREAM
+    if bare in neutral_mime_types():
+        embedded.subtype = NameObject("/" + bare)
+    else:
+        embedded.subtype = NameObject("/" + _OCTET_STREAM)
+        embedded.description = TextStringObject(bare)
     embedded.size = NumberObject(len(data))
 
 
@@ -337,7 +317,7 @@ def build_message_pdf(
     if len(places) != len(attachments):
         raise ValueError("one position per attachment")
     _pypdf_bridge.install()
-    shown = body_text if body_text is not None else html_to_text(body_html or "")
+    shown = body_text if body_text is not None else html_to_text(body_html or "")  # the visible text
     writer = PdfWriter()
     _add_pages(writer, _layout(title, shown, [a.filename for a in attachments], labels or PageLabels()))
     if body_text is not None:
@@ -371,8 +351,10 @@ def _is_signed(reader: PdfReader) -> bool:
 def encrypt_pdf(pdf_bytes: bytes, password: str, *, name: str = "", position: int | None = None) -> bytes:
     """``pdf_bytes`` rewritten as an AES-256 encrypted PDF recording its original ``name`` and ``position``.
 
-    Raises :class:`NotReencryptable` for a PDF that is already encrypted, digitally signed, or that pypdf
-    cannot read strictly; such a PDF should travel unchanged inside ``message.pdf`` (:func:`seal` does so).
+    Raises :class:`NotReencryptable` for a PDF that is already encrypted, digitally signed, that pypdf
+    cannot read strictly, or whose clear skeleton is not neutral (a name or a number that encryption would
+    leave readable, see :mod:`medseal.envelope.skeleton`); such a PDF should travel unchanged inside
+    ``message.pdf`` (:func:`seal` does so).
     """
     if not password:
         raise ValueError("an envelope needs a password")
@@ -383,6 +365,9 @@ def encrypt_pdf(pdf_bytes: bytes, password: str, *, name: str = "", position: in
             raise NotReencryptable()
         header = reader.pdf_header
         writer = PdfWriter(clone_from=reader)
+        if clear_skeleton_problem(writer._objects) is not None:
+            raise NotReencryptable()
+        writer._ID = None  # the source's file identifier is a clear string: encrypt() makes a fresh one
         root = writer.root_object
         if MARKER in root:
             del root[MARKER]
@@ -395,12 +380,6 @@ def encrypt_pdf(pdf_bytes: bytes, password: str, *, name: str = "", position: in
         raise
     except Exception:  # anything pypdf cannot rewrite faithfully
         raise NotReencryptable() from None
-
-
-def _looks_like_pdf(attachment: Attachment) -> bool:
-    return attachment.data[:1024].lstrip().startswith(b"%PDF-") or (
-        attachment.content_type.lower().startswith("application/pdf") and b"%PDF-" in attachment.data[:1024]
-    )
 
 
 def _pdf_name(name: str) -> str:
@@ -459,7 +438,7 @@ def _seal(
     places: list[int] = []
     sealed: list[tuple[str, bytes]] = []
     for place, attachment in enumerate(attachments):
-        if _looks_like_pdf(attachment):
+        if is_pdf(attachment.data):
             try:
                 data = encrypt_pdf(attachment.data, password, name=attachment.filename, position=place)
             except NotReencryptable:
@@ -545,7 +524,9 @@ def _open(data: bytes, password: str, want_pdf: bool) -> OpenedPdf:
             body_html = content.decode("utf-8")
         else:
             match = _POSITION_KEY.match(embedded.name)
-            subtype = (embedded.subtype or "/application/octet-stream").removeprefix("/")
+            subtype = (embedded.subtype or "/" + _OCTET_STREAM).removeprefix("/")
+            if subtype == _OCTET_STREAM and embedded.description:
+                subtype = embedded.description
             name = embedded.alternative_name
             attachments.append(Attachment(name if name is not None else embedded.name, subtype, content))
             positions.append(int(match.group(1)) if match else None)
