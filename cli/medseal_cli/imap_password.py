@@ -14,11 +14,15 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from medseal_cli.errors import CliError
-from medseal_cli.imap_source import ImapUrl
+
+if TYPE_CHECKING:
+    from medseal_cli.imap_source import ImapUrl
 
 PASSWORD_VARIABLE = "MEDSEAL_IMAP_PASSWORD"
+
 KEYRING_SERVICE = "medseal-imap"
 
 

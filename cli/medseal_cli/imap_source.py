@@ -78,10 +78,6 @@ class ImapUrl:
         return f"{self.folder_label};UID={uid}"
 
 
-def is_imap_url(text: str) -> bool:
-    return text.lower().startswith(("imaps://", "imap://"))
-
-
 def parse_imap_url(text: str) -> ImapUrl:
     """Parse ``imaps://USER@HOST[:PORT]/FOLDER``; a password in the URL is refused (it would sit in the shell
     history and the process list)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 In = TypeVar("In")
@@ -30,6 +30,8 @@ def ordered_map(
             initializer(*initargs)
         yield from map(work, items)
         return
+    from concurrent.futures import ProcessPoolExecutor  # not at import: Pyodide has no processes
+
     limit = window or 4 * jobs
     pending: deque[Future[Out]] = deque()
     with ProcessPoolExecutor(max_workers=jobs, initializer=initializer, initargs=initargs) as pool:

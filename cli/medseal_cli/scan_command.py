@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 from medseal.errors import InputError
 from medseal.model import Where
@@ -34,13 +35,15 @@ from medseal_cli.audit_report import (
 )
 from medseal_cli.context import load_context, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, CliError
-from medseal_cli.imap_password import PASSWORD_VARIABLE, read_password
-from medseal_cli.imap_source import ImapFolder, ImapUrl, is_imap_url, parse_imap_url
+from medseal_cli.imap_password import KEYRING_SERVICE, PASSWORD_VARIABLE
 from medseal_cli.mailboxes import iter_messages
 from medseal_cli.parallel import ordered_map
 from medseal_cli.progress import Progress
 from medseal_cli.report import Formatter, JsonFormatter, ScanReport, TextFormatter
 from medseal_cli.scan_state import FolderState, load_state, save_state
+
+if TYPE_CHECKING:  # imaplib and ssl are imported only when an IMAP folder is scanned
+    from medseal_cli.imap_source import ImapFolder, ImapUrl
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _SAVE_EVERY = 2.0  # seconds between state saves during a run
@@ -67,7 +70,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--password-file",
         metavar="FILE",
         help=f"the IMAP password, alone on the first line of a chmod 600 file (else ${PASSWORD_VARIABLE}, "
-        "else the system keyring, service medseal-imap, user USER@HOST)",
+        f"else the system keyring, service {KEYRING_SERVICE}, user USER@HOST)",
     )
     imap.add_argument("--ca-file", metavar="PEM", help="trust this CA or self-signed server certificate")
     imap.add_argument("--state", metavar="FILE", help="remember where the scan stopped; the next run goes on")
@@ -199,6 +202,9 @@ class FolderScan:
 
     def open(self) -> list[int]:
         """Connect and list the UIDs to scan (after the state's last UID)."""
+        from medseal_cli.imap_password import read_password
+        from medseal_cli.imap_source import ImapFolder
+
         password = read_password(self.url, self.args.password_file)
         self.folder = ImapFolder(self.url, password, self.args.ca_file, self.args.plain_loopback)
         uidvalidity = self.folder.connect()
@@ -268,6 +274,16 @@ def _check_options(args: argparse.Namespace, folders: list[FolderScan | None]) -
 # -- the command ------------------------------------------------------------------------------------------------
 
 
+def is_imap_url(text: str) -> bool:
+    return text.lower().startswith(("imaps://", "imap://"))
+
+
+def _folder_scan(name: str, args: argparse.Namespace, progress: Progress, summary: AuditSummary) -> FolderScan:
+    from medseal_cli.imap_source import parse_imap_url
+
+    return FolderScan(parse_imap_url(name), args, progress, summary)
+
+
 def run(args: argparse.Namespace) -> int:
     context = load_context(args.directory, args.config)
     language = resolve_language(args.lang, context.policy)
@@ -275,7 +291,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress("scan")
     summary = AuditSummary()
     folders: list[FolderScan | None] = [
-        FolderScan(parse_imap_url(name), args, progress, summary) if is_imap_url(name) else None
+        _folder_scan(name, args, progress, summary) if is_imap_url(name) else None
         for name in args.files
     ]
     _check_options(args, folders)
