@@ -126,7 +126,9 @@ _CONTEXT: list[ScanContext] = []  # the worker's practice context (one per proce
 
 
 def _init_worker(directory: str | None, config: str | None) -> None:
-    _CONTEXT[:] = [load_context(directory, config)]
+    """Load the practice context in a worker (a forked worker already has its parent's)."""
+    if not _CONTEXT:
+        _CONTEXT[:] = [load_context(directory, config)]
 
 
 def _headers(raw: bytes) -> tuple[datetime.datetime | None, str]:
@@ -316,6 +318,7 @@ def run(args: argparse.Namespace) -> int:
             args.jobs,
             initializer=_init_worker if args.jobs > 1 else None,
             initargs=(args.directory, args.config),
+            weight=lambda item: len(item.raw or b""),
         )
         for outcome in outcomes:
             report = outcome.report

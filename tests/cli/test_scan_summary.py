@@ -277,9 +277,9 @@ def test_ordered_map_keeps_order_and_reads_ahead_a_bounded_window() -> None:
             yield n
 
     seen = []
-    for result in ordered_map(_square, items(), jobs=2, window=4):  # type: ignore[arg-type]
+    for result in ordered_map(_square, items(), jobs=2, chunk_items=3):  # type: ignore[arg-type]
         seen.append(result)
-        assert len(read) - len(seen) <= 4
+        assert len(read) - len(seen) <= 2 * 2 * 3  # at most 2 x jobs chunks in flight
     assert seen == [n * n for n in range(40)]
 
 
