@@ -18,7 +18,6 @@ import argparse
 import imaplib
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -39,11 +38,6 @@ from medseal.compose import to_bytes  # noqa: E402
 from medseal_cli.imap_source import ImapFolder, parse_imap_url  # noqa: E402
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def fetch_only(url: str, ca_file: str) -> tuple[float, int, int]:
     folder = ImapFolder(parse_imap_url(url), PASSWORD, ca_file)
     start = time.perf_counter()
@@ -56,18 +50,25 @@ def fetch_only(url: str, ca_file: str) -> tuple[float, int, int]:
     return time.perf_counter() - start, count, size
 
 
-def scan_process(url: str, ca_file: str, password_file: Path, directory: Path, jobs: int) -> tuple[float, float, int]:
-    before = _children_cpu()
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "medseal_cli.main", "scan", "--json", "--directory", str(directory),
-         "--password-file", str(password_file), "--ca-file", ca_file, "--jobs", str(jobs), url],
-        capture_output=True, text=True, timeout=3600, check=False,
-    )
-    wall = time.perf_counter() - start
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"scan failed ({result.returncode}): {result.stderr[-2000:]}")
-    return wall, _children_cpu() - before, len(json.loads(result.stdout)["messages"])
+def scan_process(url: str, ca_file: str, password_file: Path, directory: Path, jobs: int) -> dict[str, float]:
+    """Wall time, CPU (process + workers) and peak RSS (the largest of the process and its workers) of one scan."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "medseal_cli.main", "scan", "--json", "--directory", str(directory),
+             "--password-file", str(password_file), "--ca-file", ca_file, "--jobs", str(jobs), url],
+            stdout=out, stderr=err,
+        )
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode not in (0, 1):
+            raise SystemExit(f"scan failed ({process.returncode}): {err.read()[-2000:]!r}")
+        count = len(json.loads(out.read())["messages"])
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+            "rate": count / wall, "count": count}
 
 
 def main() -> None:
@@ -98,24 +99,24 @@ def main() -> None:
         for _ in range(args.repeat):
             wall, count, size = fetch_only(url, ca)
             assert count == len(raws)
-            rows["fetch only"].append({"wall": wall, "rate": count / wall, "mb": size / 1e6})
+            rows["fetch only"].append({"wall": wall, "rate": count / wall, "mb": size / 1e6, "count": count})
             for jobs in (1, 2):
-                wall, cpu, count = scan_process(url, ca, password_file, directory, jobs)
-                assert count == len(raws)
-                key = f"scan, {jobs} job{'s' if jobs > 1 else ''}"
-                rows[key].append({"wall": wall, "cpu": cpu, "rate": count / wall})
+                row = scan_process(url, ca, password_file, directory, jobs)
+                assert row["count"] == len(raws)
+                rows[f"scan, {jobs} job{'s' if jobs > 1 else ''}"].append(row)
     finally:
         server.stop()
 
     total = sum(map(len, raws))
     print(f"IMAP scan benchmark: {len(raws)} corpus messages ({total / 1e6:.1f} MB) from Dovecot on loopback (TLS), "
           f"median of {args.repeat}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    print(f"{'':14} {'msg/s':>8} {'wall s':>8} {'CPU s':>8}")
+    print(f"{'':14} {'msg/s':>8} {'wall s':>8} {'CPU s':>8} {'msg/CPU s':>10} {'peak RSS MB':>12}")
     for name, runs in rows.items():
         rate = statistics.median(r["rate"] for r in runs)
         wall = statistics.median(r["wall"] for r in runs)
         cpu = statistics.median(r.get("cpu", float("nan")) for r in runs)
-        print(f"{name:14} {rate:8.1f} {wall:8.2f} {cpu:8.2f}")
+        rss = max(r.get("rss_mb", float("nan")) for r in runs)
+        print(f"{name:14} {rate:8.1f} {wall:8.2f} {cpu:8.2f} {len(raws) / cpu:10.1f} {rss:12.1f}")
     out = HERE / "out"
     out.mkdir(exist_ok=True)
     (out / "imap.json").write_text(json.dumps({"messages": len(raws), "bytes": total, "rows": rows}, indent=1))

@@ -50,6 +50,10 @@ class ImapError(CliError):
     """The server, the folder or the connection cannot be used (exit code 2)."""
 
 
+class FolderChanged(ImapError):
+    """The folder's UIDVALIDITY changed during the run: its UIDs now name other messages."""
+
+
 class ConnectionDropped(Exception):
     """The connection broke mid-run (internal: :class:`ImapFolder` reconnects)."""
 
@@ -305,7 +309,7 @@ class ImapFolder:
         self.connect()
         self.reconnections += 1
         if self.uidvalidity != before:
-            raise ImapError(
+            raise FolderChanged(
                 f"the folder {self.url.folder!r} was recreated on the server during the run (UIDVALIDITY changed); "
                 "run the scan again"
             )
@@ -365,9 +369,9 @@ class ImapFolder:
         time.sleep(0.5 * 2 ** (failures - 1))
         try:
             self._reconnect()
-        except ImapError as error:
-            if "UIDVALIDITY" in str(error):
-                raise
+        except FolderChanged:
+            raise
+        except ImapError as error:  # the server is still unreachable: count it as one more drop
             return self._after_drop(failures, error)
         return failures
 

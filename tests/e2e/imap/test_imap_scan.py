@@ -213,9 +213,10 @@ class CuttingProxy:
     """A TCP forwarder to Dovecot that cuts the first connection after ``cut_after`` bytes from the server
     (a connection dropped in the middle of a FETCH); later connections pass through."""
 
-    def __init__(self, target: int, cut_after: int) -> None:
+    def __init__(self, target: int, cut_after: int, then: int | None = None) -> None:
         self.target = target
         self.cut_after = cut_after
+        self.then = then  # None: later connections pass through; 0: they are cut at once
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.connections = 0
@@ -230,17 +231,17 @@ class CuttingProxy:
                 return
             self.connections += 1
             server = socket.create_connection(("127.0.0.1", self.target))
-            limit = self.cut_after if self.connections == 1 else None
+            limit = self.cut_after if self.connections == 1 else self.then
             threading.Thread(target=self._pump, args=(client, server, None), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client, limit), daemon=True).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket, limit: int | None) -> None:
         sent = 0
         try:
-            while chunk := source.recv(65536):
+            while limit != 0 and (chunk := source.recv(65536)):
                 sink.sendall(chunk)
                 sent += len(chunk)
-                if limit is not None and sent > limit:
+                if limit is not None and sent >= limit:
                     self.cut.set()
                     break
         except OSError:
@@ -270,6 +271,31 @@ def test_connection_drop_mid_fetch_reconnects_and_resumes(
     assert "reconnecting (1/3)" in result.stderr and "resumed after 1 reconnection" in result.stderr
     uids = [int(m["source"].rsplit("=", 1)[1]) for m in json.loads(result.stdout)["messages"]]
     assert uids == list(range(1, len(sent) + 1))  # every message once, in order
+
+
+def test_server_gone_for_good_keeps_what_was_reported(
+    dovecot: Dovecot, sent: list[Sent], password_file: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.json"
+    gone = CuttingProxy(dovecot.imaps_port, cut_after=5 * 2**20, then=0)  # in the 9 MB message's fetch
+    try:
+        broken = scan(dovecot, password_file, "--state", str(state), target=url(gone.port))
+    finally:
+        gone.close()
+    assert broken.returncode == 2
+    assert "dropped 4 times in a row" in broken.stderr and "run again to go on" in broken.stderr
+    reported = json.loads(broken.stdout)["messages"]
+    first = [m["source"].replace(f":{gone.port}/", f":{dovecot.imaps_port}/") for m in reported]
+    assert 0 < len(first) < len(sent)
+    saved = json.loads(state.read_text())
+    assert saved["last_uid"] == len(first)  # the state matches what was reported
+    # the state belongs to the address used; the same folder through the real port is another address
+    saved["folder"] = saved["folder"].replace(f":{gone.port}/", f":{dovecot.imaps_port}/")
+    state.write_text(json.dumps(saved))
+    rest = scan(dovecot, password_file, "--state", str(state))
+    assert rest.returncode == 1, rest.stderr
+    second = [m["source"] for m in json.loads(rest.stdout)["messages"]]
+    assert first + second == [f"{url(dovecot.imaps_port)};UID={uid}" for uid in range(1, len(sent) + 1)]
 
 
 # -- bad input: a clear message and exit 2, never a traceback ---------------------------------------------------
