@@ -184,8 +184,8 @@ def summary_json(summary: AuditSummary) -> str:
 
 # -- HTML -------------------------------------------------------------------------------------------------------
 
-_BAR = 34
-_GAP = 10
+_BAR = 40
+_GAP = 18
 _HEIGHT = 160
 _STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; color: #1d2733; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
@@ -201,12 +201,16 @@ def _chart(summary: AuditSummary, language: str) -> str:
     """One inline SVG bar chart: per month, messages scanned (light) and flagged (dark)."""
     months = summary.ordered()
     top = max([m.scanned for _, m in months] + [1])
-    width = max(len(months), 1) * (_BAR + _GAP) + 40
+    width = max(max(len(months), 1) * (_BAR + _GAP) + 40, 260)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{_HEIGHT + 50}" '
-        f'viewBox="0 0 {width} {_HEIGHT + 50}"><title>{html.escape(t("audit.chart", language))}</title>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{_HEIGHT + 66}" '
+        f'viewBox="0 0 {width} {_HEIGHT + 66}"><title>{html.escape(t("audit.chart", language))}</title>',
         f'<line x1="30" y1="{_HEIGHT + 10}" x2="{width}" y2="{_HEIGHT + 10}" stroke="#8a96a3"/>',
         f'<text x="0" y="16">{top}</text><text x="0" y="{_HEIGHT + 10}">0</text>',
+        f'<rect x="40" y="{_HEIGHT + 50}" width="10" height="10" fill="#c9d7e6"/>'
+        f'<text x="54" y="{_HEIGHT + 59}">{html.escape(t("audit.scanned", language))}</text>'
+        f'<rect x="140" y="{_HEIGHT + 50}" width="10" height="10" fill="#b3261e"/>'
+        f'<text x="154" y="{_HEIGHT + 59}">{html.escape(t("audit.flagged", language))}</text>',
     ]
     for index, (name, month) in enumerate(months):
         x = 36 + index * (_BAR + _GAP)
@@ -215,7 +219,8 @@ def _chart(summary: AuditSummary, language: str) -> str:
             height = round(_HEIGHT * count / top)
             tip = f"{label}: {count} {t('audit.' + kind, language).lower()}"
             parts.append(
-                f'<rect x="{x}" y="{_HEIGHT + 10 - height}" width="{_BAR}" height="{height}" fill="{colour}">'
+                f'<rect class="bar" x="{x}" y="{_HEIGHT + 10 - height}" width="{_BAR}" height="{height}" '
+                f'fill="{colour}">'
                 f"<title>{html.escape(tip)}</title></rect>"
             )
         parts.append(f'<text x="{x + _BAR // 2}" y="{_HEIGHT + 26}" text-anchor="middle">{html.escape(label)}</text>')

@@ -23,6 +23,7 @@ class Progress:
         self.flagged = 0
         self._start = time.monotonic()
         self._last = 0.0
+        self._shown = False
 
     def expect(self, more: int) -> None:
         """``more`` messages will follow (adds to the total)."""
@@ -50,6 +51,14 @@ class Progress:
             self._last = now
             self.stream.write(f"\r{self.line()}\x1b[K")
             self.stream.flush()
+            self._shown = True
+
+    def clear(self) -> None:
+        """Take the bar off the line, so that a report line written to the same terminal starts clean."""
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
 
     def close(self) -> None:
         if self.enabled and self.count:

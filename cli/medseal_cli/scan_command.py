@@ -200,7 +200,6 @@ class FolderScan:
         self.folder: ImapFolder | None = None
         self.state: FolderState | None = load_state(args.state, url.folder_label) if args.state else None
         self._saved = time.monotonic()
-        self._dirty = False
 
     def open(self) -> list[int]:
         """Connect and list the UIDs to scan (after the state's last UID)."""
@@ -240,16 +239,15 @@ class FolderScan:
         if self.state is None:
             return
         self.state.last_uid = max(self.state.last_uid, uid)
-        self._dirty = True
         if time.monotonic() - self._saved > _SAVE_EVERY:
             self.save()
 
     def save(self) -> None:
-        if self.state is not None and self.args.state:
+        """Write the state (once the folder was opened: before that there is nothing to remember)."""
+        if self.state is not None and self.state.uidvalidity and self.args.state:
             self.state.summary = self.summary.to_json()
             save_state(self.args.state, self.state)
             self._saved = time.monotonic()
-            self._dirty = False
 
     def close(self) -> None:
         if self.folder is not None:
@@ -332,9 +330,11 @@ def run(args: argparse.Namespace) -> int:
                     audit_scan(args.audit, report.verdict, context)
                 if outcome.record is not None:
                     summary.add(outcome.record)
-            progress.step(bool(report.verdict and report.verdict.findings))
+            if not args.json:
+                progress.clear()  # the text report may share the terminal
             formatter.message(report)
-            if outcome.uid is not None and resumed is not None and folders[0] is not None:
+            progress.step(bool(report.verdict and report.verdict.findings))
+            if outcome.uid is not None and args.state and folders[0] is not None:
                 folders[0].done(outcome.uid)
     finally:
         # whatever stopped the run, what was reported is saved: state, summary, report, JSON
@@ -344,7 +344,8 @@ def run(args: argparse.Namespace) -> int:
                 folder.save()
         progress.close()
         formatter.finish()
-        _write_summaries(args, summary, language)
+        if sys.exc_info()[0] is None or summary.scanned or summary.unreadable:
+            _write_summaries(args, summary, language)
     if input_error:
         return EXIT_INPUT
     return EXIT_FINDINGS if found else EXIT_OK

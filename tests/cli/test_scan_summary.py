@@ -235,7 +235,7 @@ def test_html_report_is_one_page_with_one_chart_and_escaped() -> None:
     summary.add(MessageRecord("imaps://u@h:993/Sent;UID=3", "2026-02", "<c@d>", ()))
     page = render_html(summary, "fr", datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC))
     assert page.count("<svg") == 1 and "<script" not in page and "&lt;script&gt;" in page
-    assert page.count("<rect") == 4  # scanned and flagged, for two months
+    assert page.count('<rect class="bar"') == 4  # scanned and flagged, for two months
     assert "Numéro national" in page and "Problème de destinataire" in page and 'lang="fr"' in page
     assert "&lt;c@d&gt;" not in page  # a message that is not flagged is not listed
     assert json.loads(summary_json(summary))["months"][1]["flagged"] == 1
