@@ -7,6 +7,7 @@ import io
 import json
 import mailbox
 import sys
+import types
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -143,6 +144,33 @@ def test_password_from_environment_then_keyring(monkeypatch: pytest.MonkeyPatch)
         read_password(url, None, environ={})
     assert "--password-file" in str(caught.value) and "MEDSEAL_IMAP_PASSWORD" in str(caught.value)
     assert "keyring set medseal-imap gp@host" in str(caught.value)
+
+
+def test_password_from_the_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keyring path, through a module with keyring's interface (no system keyring runs on a test machine)."""
+    asked = []
+
+    class KeyringError(Exception):
+        pass
+
+    def get_password(service: str, user: str) -> str | None:
+        asked.append((service, user))
+        if user == "locked@host":
+            raise KeyringError("the keyring is locked")
+        return "from keyring" if user == "gp@host" else None
+
+    fake = types.ModuleType("keyring")
+    fake.get_password = get_password  # type: ignore[attr-defined]
+    errors = types.ModuleType("keyring.errors")
+    errors.KeyringError = KeyringError  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    monkeypatch.setitem(sys.modules, "keyring.errors", errors)
+    assert read_password(parse_imap_url("imaps://gp@host/Sent"), None, environ={}) == "from keyring"
+    assert asked == [("medseal-imap", "gp@host")]
+    with pytest.raises(CliError, match="no password for other@host"):
+        read_password(parse_imap_url("imaps://other@host/Sent"), None, environ={})
+    with pytest.raises(CliError, match="keyring cannot be read"):
+        read_password(parse_imap_url("imaps://locked@host/Sent"), None, environ={})
 
 
 # -- state ------------------------------------------------------------------------------------------------------
