@@ -29,6 +29,7 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import quote, unquote, urlsplit
 
 from medseal_cli.errors import CliError
@@ -37,6 +38,7 @@ SCHEMES = {"imaps": 993, "imap": 143}
 BATCH_MESSAGES = 25
 BATCH_BYTES = 8 * 1024 * 1024
 SIZE_WINDOW = 200  # UIDs whose sizes are asked in one command
+SEARCH_SPAN = 50_000  # UIDs searched in one command
 RETRIES = 3
 TIMEOUT = 60.0
 _DROPPED = (imaplib.IMAP4.abort, OSError, EOFError)  # ssl.SSLError and socket timeouts are OSErrors
@@ -200,6 +202,7 @@ class ImapFolder:
         self.timeout = timeout
         self.retries = retries
         self.uidvalidity = 0
+        self.uidnext: int | None = None  # the UID the next new message will get (from EXAMINE)
         self.reconnections = 0
         self._client: imaplib.IMAP4 | None = None
         self._plain = False
@@ -271,6 +274,8 @@ class ImapFolder:
                 f"folder {url.folder!r} not found on {url.host} ({_server_text(data)}); "
                 f"folders there: {', '.join(self._folders(client)) or 'none'}"
             )
+        _typ, values = client.response("UIDNEXT")
+        self.uidnext = _number(values)
         _typ, values = client.response("UIDVALIDITY")
         try:
             return int(values[-1])
@@ -342,11 +347,21 @@ class ImapFolder:
         return list(data)
 
     def uids(self, after: int = 0, since: datetime.date | None = None) -> list[int]:
-        """UIDs of the folder's messages after UID ``after`` (and from ``since`` on, by the server's date)."""
+        """UIDs of the folder's messages after UID ``after`` (and from ``since`` on, by the server's date).
+        Searched in UID ranges of :data:`SEARCH_SPAN`, so that no answer line outgrows imaplib's line limit."""
         criteria = ["SINCE", imap_since(since)] if since else []
-        data = self._with_retries(lambda: self._uid_command("SEARCH", *criteria, "UID", f"{after + 1}:*"))
-        found = b" ".join(item for item in data if isinstance(item, bytes)).split()
-        return sorted(uid for uid in (int(x) for x in found if x.isdigit()) if uid > after)
+        uidnext = self.uidnext
+        ranges = (
+            [f"{low}:{min(low + SEARCH_SPAN, uidnext) - 1}" for low in range(after + 1, uidnext, SEARCH_SPAN)]
+            if uidnext
+            else [f"{after + 1}:*"]
+        )
+        found: list[int] = []
+        for uid_range in ranges:
+            data = self._with_retries(partial(self._uid_command, "SEARCH", *criteria, "UID", uid_range))
+            words = b" ".join(item for item in data if isinstance(item, bytes)).split()
+            found += (int(word) for word in words if word.isdigit())
+        return sorted({uid for uid in found if uid > after})
 
     def _with_retries(self, call: Callable[[], list[object]]) -> list[object]:
         failures = 0
@@ -439,6 +454,12 @@ class ImapFolder:
                 position = len(uids)
             except ConnectionDropped as exc:
                 failures = self._after_drop(failures, exc)
+
+
+def _number(values: list[object]) -> int | None:
+    """The number in a response code's value (``[b'42']``), or None."""
+    last = values[-1] if values else None
+    return int(last) if isinstance(last, bytes) and last.isdigit() else None
 
 
 def _uid_set(uids: list[int]) -> str:

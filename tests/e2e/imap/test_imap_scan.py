@@ -373,3 +373,29 @@ def test_connection_refused(password_file: Path, dovecot: Dovecot) -> None:
     closed.close()
     result = scan(dovecot, password_file, target=url(port))
     assert result.returncode == 2 and "refused the connection" in result.stderr
+
+
+def test_search_in_uid_ranges_and_batches_bounded(
+    dovecot: Dovecot, sent: list[Sent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In process: UIDs searched in small ranges give the same list; fetch batches keep to their bounds."""
+    from medseal_cli import imap_source
+
+    folder = imap_source.ImapFolder(imap_source.parse_imap_url(url(dovecot.imaps_port)), PASSWORD,
+                                    str(dovecot.pki.ca_cert))
+    folder.connect()
+    try:
+        whole = folder.uids()
+        monkeypatch.setattr(imap_source, "SEARCH_SPAN", 7)
+        assert folder.uids() == whole == list(range(1, len(sent) + 1))
+        assert folder.uids(after=30) == list(range(31, len(sent) + 1))
+        batches = list(folder._batches(whole))
+        assert [uid for batch in batches for uid in batch] == whole
+        sizes = {uid: len(s.raw) for uid, s in enumerate(sent, start=1)}
+        for batch in batches:
+            assert len(batch) <= imap_source.BATCH_MESSAGES
+            assert len(batch) == 1 or sum(sizes[u] for u in batch) <= imap_source.BATCH_BYTES
+        assert [7] in batches  # the 9 MB message comes alone
+        assert [m.raw for m in folder.messages(whole)] == [s.raw for s in sent]  # byte for byte
+    finally:
+        folder.close()
