@@ -263,7 +263,13 @@ class ImapFolder:
     def _login_and_examine(self, client: imaplib.IMAP4) -> int:
         url = self.url
         try:
-            client.login(url.user, self._password)
+            if (url.user + self._password).isascii():
+                client.login(url.user, self._password)
+            elif "AUTH=PLAIN" in client.capabilities:  # LOGIN is ASCII only; SASL PLAIN carries UTF-8
+                credentials = f"\0{url.user}\0{self._password}".encode()
+                client.authenticate("PLAIN", lambda _challenge: credentials)
+            else:
+                raise ImapError(f"{url.host} accepts no UTF-8 login (AUTH=PLAIN): the user or password is not ASCII")
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:

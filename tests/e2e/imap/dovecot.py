@@ -21,6 +21,8 @@ from certs import Pki, make_pki
 
 USER = "dr@cabinet.test"
 PASSWORD = "correct horse 7 battery"  # the test account's password (never a real one)
+UTF8_USER = "kine@cabinet.test"
+UTF8_PASSWORD = "clé secrète für Kiné"  # a second account whose password is not ASCII (LOGIN cannot carry it)
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
@@ -93,7 +95,7 @@ def configure(root: Path) -> Dovecot:
         (root / sub).mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     shutil.chown(root / "home", "dovecot", "dovecot")
-    (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n{UTF8_USER}:{{PLAIN}}{UTF8_PASSWORD}\n", "utf-8")
     server = Dovecot(root, pki, free_port(), free_port())
     server.config.write_text(
         f"""

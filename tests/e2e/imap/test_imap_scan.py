@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from dovecot import PASSWORD, USER, Dovecot
+from dovecot import PASSWORD, USER, UTF8_PASSWORD, UTF8_USER, Dovecot
 from mail_set import Sent
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -176,6 +176,15 @@ def test_password_from_the_environment(dovecot: Dovecot, sent: list[Sent]) -> No
     )
     assert result.returncode in (0, 1), result.stderr
     assert len(json.loads(result.stdout)["messages"]) == sum(s.when.month == 4 for s in sent)
+
+
+def test_non_ascii_password(dovecot: Dovecot) -> None:
+    target = f"imaps://{quote(UTF8_USER, safe='')}@localhost:{dovecot.imaps_port}/Sent"
+    result = medseal("scan", "--json", "--ca-file", str(dovecot.pki.ca_cert), target,
+                     env={"MEDSEAL_IMAP_PASSWORD": UTF8_PASSWORD})
+    assert result.returncode == 0, result.stderr  # an empty Sent folder
+    assert json.loads(result.stdout) == {"messages": []}
+    assert UTF8_PASSWORD not in result.stderr
 
 
 def test_resume_with_state_in_several_runs(
