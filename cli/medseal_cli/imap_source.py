@@ -243,12 +243,18 @@ class ImapFolder:
             client.starttls(ssl_context=context)
             return client
         except ssl.SSLCertVerificationError as exc:
+            if "mismatch" in str(exc.verify_message).lower():
+                raise ImapError(
+                    f"the certificate of {where} is for another name ({exc.verify_message}); connect with the "
+                    "server name its certificate gives"
+                ) from None
             raise ImapError(
                 f"the certificate of {where} is not trusted ({exc.verify_message}); if the server uses a private "
                 "CA or a self-signed certificate, give it with --ca-file PEM"
             ) from None
         except ssl.SSLError as exc:
-            raise ImapError(f"TLS with {where} failed ({_reason_of(exc)}); is it an IMAP port with TLS?") from None
+            hint = "use imap:// for a STARTTLS port (143)" if url.tls_from_start else "is it an IMAP port?"
+            raise ImapError(f"TLS with {where} failed ({_reason_of(exc)}): {hint}") from None
         except socket.gaierror:
             raise ImapError(f"cannot find the IMAP server {url.host} (unknown host name)") from None
         except ConnectionRefusedError:

@@ -338,7 +338,8 @@ def test_certificate_for_another_name(dovecot: Dovecot, password_file: Path) -> 
     # the server's certificate names "localhost" only: reached as 127.0.0.1 it does not match
     result = scan(dovecot, password_file, target=url(dovecot.imaps_port, host="127.0.0.1"))
     assert result.returncode == 2
-    assert "certificate of 127.0.0.1" in result.stderr and "mismatch" in result.stderr.lower()
+    assert "certificate of 127.0.0.1" in result.stderr and "is for another name" in result.stderr
+    assert "mismatch" in result.stderr.lower()
 
 
 def test_untrusted_certificate_without_ca_file(dovecot: Dovecot, password_file: Path) -> None:
@@ -374,6 +375,11 @@ def test_no_password_says_how_to_give_one(dovecot: Dovecot) -> None:
     assert result.returncode == 2
     assert "--password-file" in result.stderr and "MEDSEAL_IMAP_PASSWORD" in result.stderr
     assert "keyring" in result.stderr
+
+
+def test_imaps_to_a_starttls_port_says_so(dovecot: Dovecot, password_file: Path) -> None:
+    result = scan(dovecot, password_file, target=url(dovecot.imap_port))
+    assert result.returncode == 2 and "use imap:// for a STARTTLS port" in result.stderr
 
 
 def test_connection_refused(password_file: Path, dovecot: Dovecot) -> None:
