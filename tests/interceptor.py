@@ -4,8 +4,8 @@
 without any secret: every header of every part (raw and RFC 2047-decoded, unfolded), every MIME part that is not
 an encrypted envelope (decoded from base64 / quoted-printable, in every charset guess), the file names, the members
 of zip archives (names and decompressed content, nested), and for PDFs everything outside encrypted streams (for a
-clear PDF also its decompressed streams). An S/MIME ``application/pkcs7-mime`` part contributes its headers only;
-an encrypted PDF (``/Encrypt``) its bytes with the stream contents left out.
+clear PDF also its decompressed streams). An S/MIME ``application/pkcs7-mime`` part whose bytes are CMS contributes
+its headers only; an encrypted PDF (``/Encrypt``) its bytes with the stream contents left out.
 
 :func:`leaked` then looks for an identifier in that view in the ways a reader would recognise it: the national
 number's 11 digits whatever stands between them (spaces of any kind, dashes, dots, markup, format characters,
@@ -92,6 +92,11 @@ def _bytes_view(data: bytes, depth: int = 0) -> Iterator[str]:
     yield from _texts(data)
 
 
+def _is_cms(payload: object) -> bool:
+    """DER that starts like a CMS ContentInfo (a SEQUENCE, then a PKCS #7 / S/MIME content-type OID)."""
+    return isinstance(payload, bytes) and payload[:1] == b"\x30" and b"\x2a\x86\x48\x86\xf7\x0d\x01" in payload[:32]
+
+
 def _part_view(part: MimePart, depth: int) -> Iterator[str]:
     for name, value in part.items():
         raw = str(value)
@@ -105,9 +110,9 @@ def _part_view(part: MimePart, depth: int) -> Iterator[str]:
         for sub in part.get_payload():  # type: ignore[union-attr]
             yield from _part_view(sub, depth + 1)
         return
-    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
-        return  # an S/MIME envelope: opaque without the recipient's key
     payload = part.get_payload(decode=True)
+    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime") and _is_cms(payload):
+        return  # an S/MIME envelope: opaque without the recipient's key
     if not isinstance(payload, bytes):
         return
     if ctype in ("message/rfc822", "message/global") or payload.lstrip()[:5].lower() in (b"from:", b"recei"):

@@ -1,13 +1,10 @@
-"""The hash-chained audit log: every sequence verifies, every tampering is found at the right line."""
+"""The keyed audit chain: every sequence verifies, every tampering is found at the right line, forgers fail."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
-import os
-import stat
-import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,18 +15,22 @@ from stdnum.be import ssn
 from medseal import audit
 from medseal.audit import (
     GENESIS,
+    Anchor,
     AuditError,
     AuditRecord,
     ClearIdentifierInAudit,
-    append_to_file,
+    anchor_text,
     assert_no_clear_identifiers,
+    audit_key,
+    domain_label,
+    parse_anchor,
     record_line,
     source_label,
-    verify_file,
     verify_lines,
 )
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+KEY = audit_key(bytes(range(32)))
 
 pseudonyms = st.builds(
     lambda a, b: f"P-{a}-{b}",
@@ -56,11 +57,15 @@ records = st.builds(
 )
 
 
+def verify_lines_(lines: Any, **kwargs: Any) -> audit.VerifyResult:
+    return verify_lines(lines, KEY, **kwargs)
+
+
 def chain(recs: list[AuditRecord]) -> list[str]:
     lines, previous = [], GENESIS
     for rec in recs:
-        line = record_line(rec, previous)
-        previous = json.loads(line)["hash"]
+        line = record_line(rec, previous, KEY)
+        previous = json.loads(line)["mac"]
         lines.append(line)
     return lines
 
@@ -91,22 +96,22 @@ def valid_niss(data: st.DataObject) -> str:
 
 @given(logs)
 def test_any_sequence_of_records_verifies(lines: list[str]) -> None:
-    result = verify_lines(lines)
+    result = verify_lines_(lines)
     assert result.ok, result.reason
     assert result.count == len(lines)
     assert result.first_bad_line is None
-    assert result.head == json.loads(lines[-1])["hash"]
-    assert verify_lines(line + "\n" for line in lines).ok
+    assert result.head == json.loads(lines[-1])["mac"]
+    assert verify_lines_(line + "\n" for line in lines).ok
 
 
 @given(records)
 def test_line_is_canonical_json_with_prev_and_own_hash(record: AuditRecord) -> None:
-    line = record_line(record, GENESIS)
+    line = record_line(record, GENESIS, KEY)
     data = json.loads(line)
     assert data["prev"] == GENESIS
     assert line == json.dumps(data, sort_keys=True, separators=(",", ":"))
     assert line.isascii() and "\n" not in line
-    assert {k: v for k, v in data.items() if k not in ("prev", "hash")} == record.as_dict()
+    assert {k: v for k, v in data.items() if k not in ("prev", "mac")} == record.as_dict()
 
 
 @given(logs, st.data())
@@ -117,7 +122,7 @@ def test_any_edited_character_is_found_on_its_line(lines: list[str], data: st.Da
     assume(replacement != lines[index][position])
     edited = list(lines)
     edited[index] = lines[index][:position] + replacement + lines[index][position + 1 :]
-    result = verify_lines(edited)
+    result = verify_lines_(edited)
     assert not result.ok
     assert result.first_bad_line == index + 1
     assert result.count == index
@@ -126,32 +131,32 @@ def test_any_edited_character_is_found_on_its_line(lines: list[str], data: st.Da
 @given(logs.filter(lambda lines: len(lines) >= 2), st.data())
 def test_a_removed_line_is_found(lines: list[str], data: st.DataObject) -> None:
     index = data.draw(st.integers(0, len(lines) - 2))
-    result = verify_lines(lines[:index] + lines[index + 1 :])
+    result = verify_lines_(lines[:index] + lines[index + 1 :])
     assert not result.ok
     assert result.first_bad_line == index + 1
 
 
 @given(logs)
 def test_a_cut_at_the_end_is_found_against_the_noted_head(lines: list[str]) -> None:
-    head = verify_lines(lines).head
-    cut = verify_lines(lines[:-1], expected_head=head)
+    head = verify_lines_(lines).head
+    cut = verify_lines_(lines[:-1], expected_head=head)
     assert not cut.ok
     assert cut.first_bad_line is None
     # The head noted earlier stays valid while the log only grows.
     grown = chain([*(_record_of(line) for line in lines), _record_of(lines[0])])
-    assert verify_lines(grown, expected_head=head).ok
+    assert verify_lines_(grown, expected_head=head).ok
 
 
 def _record_of(line: str) -> AuditRecord:
     data = json.loads(line)
-    del data["prev"], data["hash"]
+    del data["prev"], data["mac"]
     return AuditRecord(**data)
 
 
 @given(logs, st.data())
 def test_a_duplicated_line_is_found(lines: list[str], data: st.DataObject) -> None:
     index = data.draw(st.integers(0, len(lines) - 1))
-    result = verify_lines([*lines[:index + 1], lines[index], *lines[index + 1:]])
+    result = verify_lines_([*lines[:index + 1], lines[index], *lines[index + 1:]])
     assert not result.ok
     assert result.first_bad_line == index + 2
 
@@ -162,7 +167,7 @@ def test_swapped_lines_are_found_at_the_first(lines: list[str], data: st.DataObj
     j = data.draw(st.integers(i + 1, len(lines) - 1))
     swapped = list(lines)
     swapped[i], swapped[j] = swapped[j], swapped[i]
-    result = verify_lines(swapped)
+    result = verify_lines_(swapped)
     assert not result.ok
     assert result.first_bad_line == i + 1
 
@@ -172,22 +177,22 @@ def test_a_forged_line_is_found_even_with_a_valid_own_hash(
     lines: list[str], forged: AuditRecord, data: st.DataObject
 ) -> None:
     index = data.draw(st.integers(0, len(lines) - 1))
-    previous = GENESIS if index == 0 else json.loads(lines[index - 1])["hash"]
+    previous = GENESIS if index == 0 else json.loads(lines[index - 1])["mac"]
     # Chained correctly to the line before it: the line after it no longer follows.
-    chained = [*lines[:index], record_line(forged, previous), *lines[index:]]
-    result = verify_lines(chained)
+    chained = [*lines[:index], record_line(forged, previous, KEY), *lines[index:]]
+    result = verify_lines_(chained)
     assert not result.ok
     assert result.first_bad_line == index + 2
     # Chained to anything else: found on the forged line itself.
     other = data.draw(st.text("0123456789abcdef", min_size=64, max_size=64).filter(lambda h: h != previous))
-    loose = [*lines[:index], record_line(forged, other), *lines[index:]]
-    assert verify_lines(loose).first_bad_line == index + 1
+    loose = [*lines[:index], record_line(forged, other, KEY), *lines[index:]]
+    assert verify_lines_(loose).first_bad_line == index + 1
 
 
 @given(logs, st.data())
 def test_a_truncated_last_line_is_found(lines: list[str], data: st.DataObject) -> None:
     keep = data.draw(st.integers(1, len(lines[-1]) - 1))
-    result = verify_lines([*lines[:-1], lines[-1][:keep]])
+    result = verify_lines_([*lines[:-1], lines[-1][:keep]])
     assert not result.ok
     assert result.first_bad_line == len(lines)
 
@@ -202,18 +207,18 @@ def test_a_reformatted_line_with_the_same_content_is_found(reformat: Any) -> Non
     lines = chain([_record(1), _record(2)])
     edited = [lines[0], reformat(lines[1])]
     assert json.loads(edited[1]) == json.loads(lines[1])
-    result = verify_lines(edited)
+    result = verify_lines_(edited)
     assert (result.ok, result.first_bad_line) == (False, 2)
 
 
 @pytest.mark.parametrize("line", ["", "{}", "[]", "not json", '{"prev": "0"}'])
 def test_malformed_lines_are_bad(line: str) -> None:
-    result = verify_lines([line])
+    result = verify_lines_([line])
     assert (result.ok, result.first_bad_line) == (False, 1)
 
 
 def test_an_empty_log_verifies() -> None:
-    result = verify_lines([])
+    result = verify_lines_([])
     assert (result.ok, result.count, result.head) == (True, 0, GENESIS)
 
 
@@ -233,7 +238,7 @@ def test_the_guard_refuses_a_national_number_anywhere(record: AuditRecord, data:
         assert_no_clear_identifiers(bad)
     assert number not in str(caught.value)
     with pytest.raises(ClearIdentifierInAudit):
-        record_line(bad, GENESIS)
+        record_line(bad, GENESIS, KEY)
 
 
 @given(st.text("0123456789", min_size=11, max_size=11).filter(lambda s: not ssn.is_valid(s)))
@@ -275,65 +280,64 @@ def _record(n: int, pseudonym_count: int = 1) -> AuditRecord:
     )
 
 
-def test_append_then_verify_file(tmp_path: Path) -> None:
-    log = tmp_path / "audit.jsonl"
-    heads = [append_to_file(log, _record(n)) for n in range(5)]
-    result = verify_file(log)
-    assert (result.ok, result.count, result.head) == (True, 5, heads[-1])
-    assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
-    assert verify_file(log, expected_head=heads[2]).ok
-    lines = log.read_bytes().splitlines(keepends=True)
-    log.write_bytes(b"".join(lines[:2] + lines[3:]))
-    assert verify_file(log).first_bad_line == 3
+# --- keyed chain, anchor, domains ----------------------------------------------------------------------------
 
 
-def test_append_reads_a_last_line_longer_than_one_chunk(tmp_path: Path) -> None:
-    log = tmp_path / "audit.jsonl"
-    append_to_file(log, _record(1, pseudonym_count=900))
-    assert len(log.read_bytes()) > 3 * 4096
-    append_to_file(log, _record(2, pseudonym_count=900))
-    append_to_file(log, _record(3))
-    assert verify_file(log).count == 3
+def _unkeyed_chain(recs: list[AuditRecord]) -> list[str]:
+    """What a forger without the practice key can do: recompute every MAC as a plain SHA-256."""
+    lines, previous = [], GENESIS
+    for rec in recs:
+        data = rec.as_dict() | {"prev": previous}
+        body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        data["mac"] = previous = hashlib.sha256(body.encode("ascii")).hexdigest()
+        lines.append(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True))
+    return lines
 
 
-def test_append_after_a_missing_final_newline(tmp_path: Path) -> None:
-    log = tmp_path / "audit.jsonl"
-    log.write_text(record_line(_record(1), GENESIS))
-    append_to_file(log, _record(2))
-    assert verify_file(log).ok and verify_file(log).count == 2
+@given(st.lists(small_records, min_size=1, max_size=5))
+def test_a_recomputed_unkeyed_chain_is_refused_at_line_one(recs: list[AuditRecord]) -> None:
+    result = verify_lines_(_unkeyed_chain(recs))
+    assert (result.ok, result.first_bad_line) == (False, 1)
 
 
-def test_append_refuses_a_broken_last_line(tmp_path: Path) -> None:
-    log = tmp_path / "audit.jsonl"
-    append_to_file(log, _record(1))
-    with log.open("ab") as handle:
-        handle.write(b'{"half a line')
-    before = log.read_bytes()
+@given(logs, st.binary(min_size=32, max_size=32))
+def test_a_chain_under_another_key_is_refused(lines: list[str], other: bytes) -> None:
+    assume(audit_key(other) != KEY)
+    assert verify_lines(lines, audit_key(other)).first_bad_line == 1
+
+
+@given(logs, st.data())
+def test_the_anchor_finds_a_cut_tail(lines: list[str], data: st.DataObject) -> None:
+    full = verify_lines_(lines)
+    anchor = parse_anchor(anchor_text(full.count, full.head, KEY), KEY)
+    assert anchor == Anchor(len(lines), full.head)
+    assert verify_lines_(lines, anchor=anchor).ok
+    keep = data.draw(st.integers(0, len(lines) - 1))
+    cut = verify_lines_(lines[:keep], anchor=anchor)
+    assert not cut.ok and "cut" in cut.reason
+
+
+@given(st.integers(0, 10**6), st.text("0123456789abcdef", min_size=64, max_size=64), st.data())
+def test_a_forged_anchor_is_refused(count: int, head: str, data: st.DataObject) -> None:
+    text = anchor_text(count, head, KEY)
     with pytest.raises(AuditError):
-        append_to_file(log, _record(2))
-    assert log.read_bytes() == before
-    result = verify_file(log)
-    assert (result.ok, result.first_bad_line) == (False, 2)
-
-
-def test_concurrent_appends_keep_the_chain(tmp_path: Path) -> None:
-    log = tmp_path / "audit.jsonl"
-
-    def writer(start: int) -> None:
-        for n in range(start, start + 15):
-            append_to_file(log, _record(n))
-
-    threads = [threading.Thread(target=writer, args=(k * 100,)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result = verify_file(log)
-    assert (result.ok, result.count) == (True, 60)
-
-
-def test_unreadable_log_is_an_input_error(tmp_path: Path) -> None:
+        parse_anchor(text, audit_key(b"another practice key" + bytes(12)))
+    parts = text.split()
+    parts[1] = str(count + data.draw(st.integers(1, 5)))
     with pytest.raises(AuditError):
-        verify_file(tmp_path / "missing.jsonl")
-    with pytest.raises(AuditError):
-        append_to_file(tmp_path / "no-such-dir" / "audit.jsonl", _record(1))
+        parse_anchor(" ".join(parts), KEY)
+
+
+def test_domains_that_may_name_a_patient_are_keyed() -> None:
+    from medseal.policy import Policy
+
+    policy = Policy(trusted_domains=("chu-exemple.be",), ehealthbox_domains=("ordomedic.be",))
+    assert domain_label("gmail.com", policy, KEY) == "gmail.com"
+    assert domain_label("CHU-exemple.be", policy, KEY) == "chu-exemple.be"
+    assert domain_label("ordomedic.be", policy, KEY) == "ordomedic.be"
+    private = domain_label("famille-dupont.be", policy, KEY)
+    assert private.startswith("other-") and "dupont" not in private
+    assert private == domain_label("famille-dupont.be", policy, KEY)  # comparable within the practice
+    assert private != domain_label("famille-dupont.be", policy, audit_key(b"x" * 32))
+    assert private != domain_label("famille-martin.be", policy, KEY)
+    AuditRecord(time="2025-01-01T00:00:00Z", command="send", verdict="ok", action="x", recipient_domains=[private])

@@ -9,7 +9,7 @@ scanned, messages flagged, and flagged messages per kind; each flagged message b
 ``source`` (a ``Message-ID`` that itself holds an identifier is replaced by a neutral text).
 
 Two outputs: JSON (``--summary FILE.json``, format :data:`FORMAT`) and a one-page HTML report with one inline SVG
-chart of the months (``--report FILE.html``; no script, prints as is). Both are written beside and renamed.
+chart of the months (``--report FILE.html``; no script), written beside and renamed.
 """
 
 from __future__ import annotations
@@ -17,10 +17,7 @@ from __future__ import annotations
 import datetime
 import html
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from medseal import __version__
@@ -163,19 +160,6 @@ class AuditSummary:
 
 
 # -- files ------------------------------------------------------------------------------------------------------
-
-
-def write_beside(path: str, text: str) -> None:
-    """Write ``text`` to a file beside ``path`` and rename it into place (never a half-written report)."""
-    target = Path(path)
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, target)
-    except OSError as exc:
-        raise CliError(f"{path}: cannot write the report ({exc.strerror})") from None
 
 
 def summary_json(summary: AuditSummary) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from medseal.crypto.keys import default_key_path, load_or_create_key
-from medseal.directory import Directory, load_directory
+from medseal.crypto.keys import default_key_path, read_key
+from medseal.directory import Directory, check_access_codes, load_directory
 from medseal.i18n import language_from_environment, normalise_language
 from medseal.policy import Policy, parse_policy
 from medseal.scan import ScanContext
@@ -53,6 +54,12 @@ def load_context(directory: str | None, config: str | None) -> ScanContext:
     return ScanContext(directory=people or (Directory() if directory else None), policy=policy)
 
 
+def check_recipients_codes(context: ScanContext, source: str | None, recipients: Iterable[str]) -> None:
+    """Before protecting: the access codes that would encrypt for these recipients must clear the floor."""
+    if context.directory is not None and source:
+        check_access_codes(context.directory, source, recipients)
+
+
 def resolve_language(option: str | None, policy: Policy) -> str:
     if option:
         return normalise_language(option)
@@ -61,5 +68,16 @@ def resolve_language(option: str | None, policy: Policy) -> str:
     return language_from_environment(os.environ)
 
 
+def key_path(key_file: str | None) -> Path:
+    return Path(key_file) if key_file else default_key_path()
+
+
 def load_key(key_file: str | None) -> bytes:
-    return load_or_create_key(Path(key_file) if key_file else default_key_path())
+    """The practice key; a missing file is an error (``medseal key new`` creates one), never a new key."""
+    path = key_path(key_file)
+    if not path.exists():
+        raise CliError(
+            f"{path}: no practice key file (a typo? a new key would change every pseudonym); "
+            f"to create one: medseal key new{' --key-file ' + str(key_file) if key_file else ''}"
+        )
+    return read_key(path)

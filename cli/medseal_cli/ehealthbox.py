@@ -10,31 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from medseal.model import Message
-from medseal.protect import ProtectOptions, ProtectResult
-from medseal.scan import ScanContext
-from medseal_cli.open_command import safe_name
+from medseal.protect import ProtectResult
+from medseal_cli.outputs import Outputs, safe_name, write_file
 
 
-def export_for_ehealthbox(
-    target: Path, message: Message, result: ProtectResult, context: ScanContext, options: ProtectOptions
-) -> list[Path]:
-    del context, options  # the pseudonymised names are in the result already
-    target.mkdir(parents=True, exist_ok=True)
-    annexes = target / "annexes"
-    annexes.mkdir(exist_ok=True)
-    written = []
-    files: list[tuple[Path, bytes]] = [
-        (target / "title.txt", (result.subject or message.subject).encode("utf-8") + b"\n"),
-        (target / "body.txt", (message.text_body or "").encode("utf-8")),
-        (target / "recipients.txt", "\n".join(message.recipients).encode("utf-8") + b"\n"),
+def export_for_ehealthbox(target: Path, message: Message, result: ProtectResult, outputs: Outputs) -> list[Path]:
+    """Write the export into ``target`` (which may exist; its files may not, unless ``--force``)."""
+    files: list[tuple[str, bytes]] = [
+        ("title.txt", (result.subject or message.subject).encode("utf-8") + b"\n"),
+        ("body.txt", (message.text_body or "").encode("utf-8")),
+        ("recipients.txt", "\n".join(message.recipients).encode("utf-8") + b"\n"),
     ]
     if message.html_body:
-        files.append((target / "body.html", message.html_body.encode("utf-8")))
+        files.append(("body.html", message.html_body.encode("utf-8")))
     taken: set[str] = set()
     for index, attachment in enumerate(message.attachments):
         name = safe_name(result.renamed.get(index, attachment.filename), taken)
-        files.append((annexes / name, attachment.data))
-    for path, data in files:
-        path.write_bytes(data)
-        written.append(path)
-    return written
+        files.append((f"annexes/{name}", attachment.data))
+    paths = outputs.claim_folder(target, [name for name, _ in files], "--ehealthbox-export")
+    for path, (_name, data) in zip(paths, files, strict=True):
+        write_file(path, data)
+    return paths

@@ -10,7 +10,15 @@ from collections.abc import Sequence
 
 from medseal import __version__
 from medseal.errors import InputError, MedsealError
-from medseal_cli import audit_command, key_command, open_command, protect_command, scan_command, send_command
+from medseal_cli import (
+    audit_command,
+    directory_command,
+    key_command,
+    open_command,
+    protect_command,
+    scan_command,
+    send_command,
+)
 from medseal_cli.errors import EXIT_INPUT, EXIT_INTERNAL, CliError
 from medseal_cli.smtp import RelayError
 
@@ -28,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     send_command.add_parser(commands)
     key_command.add_parser(commands)
     audit_command.add_parser(commands)
+    directory_command.add_parser(commands)
     _add_serve(commands)
     return parser
 

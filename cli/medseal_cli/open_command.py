@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
-from pathlib import Path, PurePath
+import json
+import sys
+from pathlib import Path
 
 from medseal.envelope.opening import open_message
 from medseal_cli.context import read_bytes
 from medseal_cli.errors import EXIT_OK, CliError
+from medseal_cli.outputs import Outputs, safe_name, write_file
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,19 +21,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     secret.add_argument("--key", metavar="PEM", help="your S/MIME private key (with --cert)")
     parser.add_argument("--cert", metavar="PEM", help="your S/MIME certificate")
     parser.add_argument("-o", "--output", metavar="DIR", required=True, help="folder to write into")
+    parser.add_argument("--force", action="store_true", help="replace files of the same name in DIR")
+    parser.add_argument("--json", action="store_true", help="a JSON summary on stdout")
     parser.set_defaults(run=run)
-
-
-def safe_name(name: str, taken: set[str]) -> str:
-    """A plain file name inside the output folder: no folders, no dot files, no clashes."""
-    base = PurePath(name.replace("\\", "/")).name.lstrip(".") or "attachment"
-    candidate, counter = base, 2
-    stem, dot, ext = base.rpartition(".")
-    while candidate.lower() in taken:
-        candidate = f"{stem}-{counter}.{ext}" if dot else f"{base}-{counter}"
-        counter += 1
-    taken.add(candidate.lower())
-    return candidate
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,27 +39,29 @@ def run(args: argparse.Namespace) -> int:
         key_pem=read_bytes(args.key, "private key") if args.key else None,
         cert_pem=read_bytes(args.cert, "certificate") if args.cert else None,
     )
-    target = Path(args.output)
-    target.mkdir(parents=True, exist_ok=True)
-    # Write everything into a scratch folder first: on any failure, nothing partial is left behind.
-    scratch = Path(tempfile.mkdtemp(prefix=".medseal-open-", dir=target))
-    try:
-        taken = {p.name.lower() for p in target.iterdir()}
-        files: list[tuple[str, bytes]] = []
-        if opened.body_text is not None:
-            files.append(("body.txt", opened.body_text.encode("utf-8")))
-        if opened.body_html is not None:
-            files.append(("body.html", opened.body_html.encode("utf-8")))
-        files += [(a.filename, a.data) for a in opened.attachments]
-        names = []
-        for name, data in files:
-            final = safe_name(name, taken)
-            (scratch / final).write_bytes(data)
-            names.append(final)
-        for final in names:
-            (scratch / final).replace(target / final)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    for final in names:
-        print(target / final)
+    outputs = Outputs(force=args.force, inputs=[args.file, args.password_file, args.key, args.cert])
+    files: list[tuple[str, bytes]] = []
+    if opened.body_text is not None:
+        files.append(("body.txt", opened.body_text.encode("utf-8")))
+    if opened.body_html is not None:
+        files.append(("body.html", opened.body_html.encode("utf-8")))
+    files += [(a.filename, a.data) for a in opened.attachments]
+    taken: set[str] = set()
+    names = [safe_name(name, taken) for name, _ in files]
+    paths = outputs.claim_folder(Path(args.output), names, "-o")
+    for path, (_name, data) in zip(paths, files, strict=True):
+        write_file(path, data)
+    beside = [{"name": a.filename, "type": a.content_type, "size": len(a.data)} for a in opened.beside]
+    for part in beside:
+        sys.stderr.write(
+            f"medseal: {part['name']} ({part['size']} bytes) travelled in clear beside the envelope, not inside "
+            "it: anyone on the way could have added or changed it; it was not written\n"
+        )
+    if args.json:
+        json.dump({"envelope": opened.envelope, "files": [str(p) for p in paths], "outside_envelope": beside},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for path in paths:
+            print(path)
     return EXIT_OK

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from medseal.compose import ENVELOPE_HEADER, preserved_headers, to_bytes
+from medseal.crypto.passwords import FLOOR_BITS, assess_access_code
+from medseal.i18n import t
 from medseal.parse import parse_message
 from medseal.protect import Action, Outgoing, ProtectOptions, ProtectResult, protect_message
 from medseal.scan import ScanContext
-from medseal_cli.context import load_context, load_key, read_bytes, resolve_language
+from medseal_cli.context import (
+    check_recipients_codes,
+    key_path,
+    load_context,
+    load_key,
+    read_bytes,
+    resolve_language,
+)
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
+from medseal_cli.outputs import Outputs, write_file
 from medseal_cli.report import describe
 
 
@@ -34,6 +43,9 @@ def add_protect_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--lang", choices=("fr", "nl", "de", "en"), help="language of messages and notices")
     parser.add_argument("--audit", metavar="FILE", help="append the decision to this audit log")
+    parser.add_argument(
+        "--force", action="store_true", help="replace existing output files (never an input or the key)"
+    )
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,8 +66,12 @@ def _password(path: str | None) -> str | None:
         password = raw.decode("utf-8").strip("\r\n")
     except UnicodeDecodeError:
         raise CliError(f"{path}: the password file must be UTF-8 text") from None
-    if len(password) < 8:
-        raise CliError(f"{path}: the password must have at least 8 characters")
+    strength = assess_access_code(password)
+    if not strength.acceptable:
+        raise CliError(
+            f"{path}: this password is too weak to protect an envelope ({t(strength.reason, 'en')}; "
+            f"{strength.bits:.0f} bits, at least {FLOOR_BITS:.0f} needed)"
+        )
     return password
 
 
@@ -109,14 +125,6 @@ def output_paths(output: str, count: int) -> list[Path]:
     return [base.with_name(f"{base.stem}-{i + 1}{base.suffix}") for i in range(count)]
 
 
-def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
-
 def report_result(result: ProtectResult, language: str) -> None:
     """The human summary, on stderr (stdout may carry the message or JSON)."""
     for finding in result.verdict.findings:
@@ -125,22 +133,37 @@ def report_result(result: ProtectResult, language: str) -> None:
         sys.stderr.write(f"medseal: {reason}\n")
 
 
-def write_passwords(
-    result: ProtectResult, paths: list[Path], password_out: str | None, language: str
-) -> None:
-    from medseal.i18n import t
+#: The kinds of password a protected message can use (what every answer says instead of the value).
+PASSWORD_KINDS = {"access_code": "access_code", "generated": "generated", "given": "supplied"}
 
-    entries = [(p, o) for p, o in zip(paths, result.outgoing, strict=True) if o.password]
-    if not entries:
-        return
-    if password_out:
-        if len(entries) == 1:
-            text = f"{entries[0][1].password}\n"
-        else:
-            text = "".join(f"{path.name}\t{o.password}\n" for path, o in entries)
-        write_atomically(Path(password_out), text.encode(), 0o600)
-        return
-    for _path, outgoing in entries:
+
+def password_kind(outgoing: Outgoing) -> str | None:
+    return PASSWORD_KINDS.get(outgoing.password_source or "", outgoing.password_source)
+
+
+def password_entries(result: ProtectResult, labels: list[str], *, with_values: bool) -> list[dict[str, str | None]]:
+    """Per protected message: its label, the kind of password and, for generated ones only, the value."""
+    return [
+        {
+            "message": label,
+            "kind": password_kind(o),
+            "password": o.password if with_values and o.password_source == "generated" else None,
+        }
+        for label, o in zip(labels, result.outgoing, strict=True)
+        if o.password
+    ]
+
+
+def passwords_text(entries: list[tuple[str, Outgoing]]) -> bytes:
+    """The ``--password-out`` file: one password, or ``NAME<TAB>PASSWORD`` lines for several messages."""
+    if len(entries) == 1:
+        return f"{entries[0][1].password}\n".encode()
+    return "".join(f"{name}\t{o.password}\n" for name, o in entries).encode()
+
+
+def say_passwords(entries: list[tuple[str, Outgoing]], language: str) -> None:
+    """On stderr, once: each generated password to hand over; for access codes, only that one is used."""
+    for _name, outgoing in entries:
         if outgoing.password_source == "generated":
             sys.stderr.write(t("password.handover", language, password=outgoing.password) + "\n")
         elif outgoing.password_source == "access_code":
@@ -150,30 +173,52 @@ def write_passwords(
 def run(args: argparse.Namespace) -> int:
     context = load_context(args.directory, args.config)
     language = resolve_language(args.lang, context.policy)
+    outputs = Outputs(
+        force=args.force,
+        inputs=[args.file, args.directory, args.config, args.password_file, *args.recipient_cert],
+        key_file=key_path(args.key_file),
+    )
+    if args.output:
+        outputs.claim(args.output, "-o")
+    password_out = outputs.claim(args.password_out, "--password-out") if args.password_out else None
+    audit = outputs.claim(args.audit, "--audit", append=True) if args.audit else None
     options = options_from(args, language)
     raw = sys.stdin.buffer.read() if args.file == "-" else read_bytes(args.file, "message")
+    check_recipients_codes(context, args.directory, parse_message(raw).recipients)
     result, messages = protect_bytes(raw, context, options)
     report_result(result, language)
-    if args.audit:
-        from medseal_cli.audit_log import audit_protect
-
-        audit_protect(args.audit, "protect", result)
-    if args.ehealthbox_export and result.action is Action.BLOCK:
-        from medseal_cli.ehealthbox import export_for_ehealthbox
-
-        export_for_ehealthbox(Path(args.ehealthbox_export), parse_message(raw), result, context, options)
     paths: list[Path] = []
     if result.action is not Action.BLOCK:
         if args.output:
             paths = output_paths(args.output, len(messages))
-            for path, data in zip(paths, messages, strict=True):
-                write_atomically(path, data)
-        elif len(messages) == 1 and not args.json:
+            outputs.claimed = [c for c in outputs.claimed if c[1] != "-o"]
+            for path in paths:
+                outputs.claim(path, "-o")
+        elif len(messages) != 1 or args.json:
+            raise CliError("several messages (or --json): give -o OUT.eml to write them")
+    if args.ehealthbox_export and result.action is Action.BLOCK:
+        from medseal_cli.ehealthbox import export_for_ehealthbox
+
+        export_for_ehealthbox(Path(args.ehealthbox_export), parse_message(raw), result, outputs)
+    labels = [str(p) for p in paths] or ["-"] * len(result.outgoing)
+    entries = [(label, o) for label, o in zip(labels, result.outgoing, strict=True) if o.password]
+    if result.action is not Action.BLOCK:
+        for path, data in zip(paths, messages, strict=True):
+            write_file(path, data)
+        if password_out is not None and entries:
+            write_file(password_out, passwords_text(entries), 0o600)
+        if not paths:
             sys.stdout.buffer.write(messages[0])
             sys.stdout.flush()
-        else:
-            raise CliError("several messages (or --json): give -o OUT.eml to write them")
-        write_passwords(result, paths or [Path("-")], args.password_out, language)
+        if not args.json and password_out is None:
+            say_passwords(entries, language)
+    head = None
+    if audit is not None:
+        from medseal_cli.audit_log import audit_protect
+
+        head = audit_protect(str(audit), "protect", result, key=options.key, policy=context.policy)
+        if not args.json:
+            sys.stderr.write(f"medseal: audit head {head} (note it to check the log later: --expect-head)\n")
     if args.json:
         summary = {
             "source": args.file,
@@ -184,6 +229,11 @@ def run(args: argparse.Namespace) -> int:
             "pseudonyms": list(result.pseudonyms),
             "outputs": [str(p) for p in paths],
             "envelopes": [o.envelope.value for o in result.outgoing],
+            "audit_head": head,
+            # the one answer that carries a generated password (unless it went to --password-out)
+            "passwords": password_entries(
+                result, labels, with_values=password_out is None and result.action is not Action.BLOCK
+            ),
         }
         json.dump(summary, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

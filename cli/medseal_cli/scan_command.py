@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medseal.errors import InputError
@@ -31,12 +32,12 @@ from medseal_cli.audit_report import (
     render_html,
     summary_json,
     summary_kinds,
-    write_beside,
 )
-from medseal_cli.context import load_context, resolve_language
+from medseal_cli.context import key_path, load_context, load_key, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, CliError
 from medseal_cli.imap_password import KEYRING_SERVICE, PASSWORD_VARIABLE
 from medseal_cli.mailboxes import iter_messages
+from medseal_cli.outputs import Outputs, write_file
 from medseal_cli.parallel import ordered_map
 from medseal_cli.progress import Progress
 from medseal_cli.report import Formatter, JsonFormatter, ScanReport, TextFormatter
@@ -61,10 +62,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--directory", metavar="CSV", help="patient directory (UTF-8 CSV)")
     parser.add_argument("--config", metavar="TOML", help="practice policy file")
     parser.add_argument("--lang", choices=("fr", "nl", "de", "en"), help="language of the report")
-    parser.add_argument("--audit", metavar="FILE", help="append the decision to this audit log")
+    parser.add_argument("--audit", metavar="FILE", help="append the decision to this keyed audit log")
+    parser.add_argument("--key-file", metavar="FILE", help="practice key (keys the audit log)")
     parser.add_argument("--jobs", type=_positive, default=1, metavar="N", help="scan in N processes (default 1)")
     parser.add_argument("--summary", metavar="FILE.json", help="write the DPO summary per month as JSON")
     parser.add_argument("--report", metavar="FILE.html", help="write the DPO summary as a one-page HTML report")
+    parser.add_argument("--force", action="store_true", help="replace an existing --summary or --report file")
     imap = parser.add_argument_group("IMAP folders (opened read-only)")
     imap.add_argument(
         "--password-file",
@@ -267,8 +270,6 @@ def _check_options(args: argparse.Namespace, folders: list[FolderScan | None]) -
                 raise CliError(f"{option} goes with an IMAP folder (imaps://USER@HOST:PORT/FOLDER)")
     if args.state and len(folders) != 1:
         raise CliError("--state goes with exactly one IMAP folder")
-    if args.state and args.state in (args.summary, args.report, args.password_file):
-        raise CliError("--state must be a file of its own")
 
 
 # -- the command ------------------------------------------------------------------------------------------------
@@ -295,6 +296,7 @@ def run(args: argparse.Namespace) -> int:
         for name in args.files
     ]
     _check_options(args, folders)
+    outputs = _claim_outputs(args)
     resumed = folders[0].state if args.state and folders[0] is not None else None
     if resumed is not None and resumed.summary:
         summary.restore(resumed.summary)
@@ -308,6 +310,8 @@ def run(args: argparse.Namespace) -> int:
     _CONTEXT[:] = [context]
     found = input_error = False
     from medseal_cli.audit_log import audit_scan
+
+    key = load_key(args.key_file) if args.audit else None
 
     try:
         outcomes = ordered_map(
@@ -326,8 +330,8 @@ def run(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"medseal: {report.source}: {report.error}\n")
             else:
                 found = found or bool(report.verdict.findings)
-                if args.audit:
-                    audit_scan(args.audit, report.verdict, context)
+                if args.audit and key is not None:
+                    audit_scan(args.audit, report.verdict, key)
                 if outcome.record is not None:
                     summary.add(outcome.record)
             if not args.json:
@@ -345,14 +349,33 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
         formatter.finish()
         if sys.exc_info()[0] is None or summary.scanned or summary.unreadable:
-            _write_summaries(args, summary, language)
+            _write_summaries(outputs, summary, language)
     if input_error:
         return EXIT_INPUT
     return EXIT_FINDINGS if found else EXIT_OK
 
 
-def _write_summaries(args: argparse.Namespace, summary: AuditSummary, language: str) -> None:
-    if args.summary:
-        write_beside(args.summary, summary_json(summary))
-    if args.report:
-        write_beside(args.report, render_html(summary, language))
+def _claim_outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """Check every file this scan writes before anything is read (never over an input, the key or each other)."""
+    local = [name for name in args.files if not is_imap_url(name)]
+    outputs = Outputs(
+        force=args.force,
+        inputs=[*local, args.directory, args.config, args.password_file, args.ca_file],
+        key_file=key_path(args.key_file),
+    )
+    claimed = {}
+    if args.audit:
+        outputs.claim(args.audit, "--audit", append=True)
+    if args.state:
+        outputs.claim(args.state, "--state", append=True)  # updated from run to run by design
+    for flag, path in (("--summary", args.summary), ("--report", args.report)):
+        if path:
+            claimed[flag] = outputs.claim(path, flag)
+    return claimed
+
+
+def _write_summaries(outputs: dict[str, Path], summary: AuditSummary, language: str) -> None:
+    if "--summary" in outputs:
+        write_file(outputs["--summary"], summary_json(summary).encode("utf-8"), 0o600)
+    if "--report" in outputs:
+        write_file(outputs["--report"], render_html(summary, language).encode("utf-8"), 0o600)

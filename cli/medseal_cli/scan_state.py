@@ -10,13 +10,12 @@ starts over (with a warning).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from medseal_cli.errors import CliError
+from medseal_cli.outputs import write_file
 
 FORMAT = "medseal-scan-state/1"
 
@@ -65,18 +64,4 @@ def load_state(path: str, folder: str) -> FolderState:
 
 def save_state(path: str, state: FolderState) -> None:
     """Replace ``path`` atomically with ``state`` (mode 0600)."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise CliError(f"{path}: cannot write the state file ({exc.strerror})") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(state.to_json(), stream, ensure_ascii=False, indent=1)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise CliError(f"{path}: cannot write the state file ({exc.strerror})") from None
+    write_file(Path(path), json.dumps(state.to_json(), ensure_ascii=False, indent=1).encode("utf-8"), 0o600)

@@ -1,20 +1,25 @@
-"""The audit log: one JSON line per decision (``scan``, ``protect``, ``send``), chained by SHA-256.
+"""The audit log: one JSON line per decision (``scan``, ``protect``, ``send``), chained by a keyed MAC.
 
 Each line is the canonical JSON (sorted keys, no spaces, ASCII) of an :class:`AuditRecord` plus two fields:
-``prev``, the ``hash`` of the line before it (64 zeros for the first line), and ``hash``, the SHA-256 of the
-canonical line without ``hash``. Editing, removing, inserting, duplicating or reordering any line therefore
-breaks the chain at the first line that changed, and :func:`verify_lines` names it.
+``prev``, the ``mac`` of the line before it (64 zeros for the first line), and ``mac``, the HMAC-SHA256 of
+the canonical line without ``mac`` under the *audit key*, derived from the practice key with its own label
+(:func:`audit_key`). Editing, removing, inserting, duplicating or reordering a line breaks the chain at the
+first line that changed, and :func:`verify_lines` names it; without the practice key nobody can recompute
+the chain (an unkeyed hash chain anyone can rewrite from the edited line on).
 
-What a chain cannot show on its own is a cut at the very end (the last lines removed whole): compare the
-head (the last line's hash, :attr:`VerifyResult.head`) with one noted elsewhere, through ``expected_head``.
-It is a tamper-evident log, not a signed one: anyone who can write the file can append to it.
+A chain alone cannot show that its last lines were cut off. The *anchor* (a second file beside the log,
+``LOG.head``, rewritten with each append) holds the number of lines and the head MAC, itself MACed
+(:func:`anchor_text`); :func:`verify_lines` checks the log against it. An attacker who can write both files
+can still roll both back to an older pair: note a head elsewhere (``protect`` prints it) and check it with
+``expected_head``.
 
-A record carries no identifier and no name in clear: finding kinds and counts, pseudonyms, recipients'
-domains and a pseudonymous source label. :func:`assert_no_clear_identifiers` refuses any record whose text
-holds a valid Belgian national or BIS number, as a last line of defence.
+A record carries no identifier and no name in clear: finding kinds and counts, pseudonyms, a pseudonymous
+source label, and recipients' domains only when they are on the policy's lists (standard providers, trusted,
+eHealthBox); any other domain (``famille-dupont.be``) is written as a keyed label (:func:`domain_label`).
+:func:`assert_no_clear_identifiers` refuses any record whose text holds a valid Belgian national or BIS
+number, as a last line of defence.
 
-The core functions do no I/O; :func:`append_to_file` and :func:`verify_file` are thin helpers that open
-only the path they are given.
+The core does no I/O: the CLI reads and appends the files (under a lock) and writes the anchor atomically.
 """
 
 from __future__ import annotations
@@ -23,22 +28,20 @@ import base64
 import dataclasses
 import datetime
 import hashlib
+import hmac
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from stdnum.be import ssn
 
 from medseal.crypto.pseudonym import PSEUDONYM_RE
 from medseal.errors import InputError, MedsealError
 
-try:  # POSIX only; elsewhere appends are not locked.
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from medseal.policy import Policy
 
 GENESIS = "0" * 64
 COMMANDS = ("scan", "protect", "send")
@@ -48,8 +51,9 @@ _DOMAIN_RE = re.compile(r"[^\s@]+")
 #: Eleven digits, each pair optionally separated by one of `` ./-`` (``85.07.30-033.28``), overlapping.
 _NUMBER_RE = re.compile(r"(?=(\d(?:[ ./-]?\d){10}))")
 _LINE_FIELDS = frozenset({"time", "command", "verdict", "action", "finding_counts", "pseudonyms",
-                          "recipient_domains", "source", "override", "prev", "hash"})
-_TAIL_CHUNK = 4096
+                          "recipient_domains", "source", "override", "user", "prev", "mac"})
+_AUDIT_LABEL = b"medseal audit chain v2"
+_ANCHOR_PREFIX = "medseal-audit-anchor-v2"
 
 
 class AuditError(InputError):
@@ -70,7 +74,8 @@ class AuditRecord:
 
     ``time`` is ISO 8601 in UTC (:func:`utc_now`); ``finding_counts`` maps a finding kind to its count;
     ``pseudonyms`` are the patients' ``P-XXXX-XXXX`` references; ``source`` is a pseudonymous label of what
-    was checked (:func:`source_label`), never a file name.
+    was checked (:func:`source_label`), never a file name; ``recipient_domains`` come from
+    :func:`domain_label`.
     """
 
     time: str
@@ -82,6 +87,8 @@ class AuditRecord:
     recipient_domains: Sequence[str] = ()
     source: str = ""
     override: bool = False
+    #: Who decided (a server user's name, never a token); empty for the CLI.
+    user: str = ""
 
     def __post_init__(self) -> None:
         if self.command not in COMMANDS:
@@ -140,60 +147,118 @@ def assert_no_clear_identifiers(record: AuditRecord) -> None:
 
 
 def _strings(record: AuditRecord) -> Iterator[str]:
-    yield from (record.time, record.command, record.verdict, record.action, record.source)
+    yield from (record.time, record.command, record.verdict, record.action, record.source, record.user)
     yield from record.finding_counts
     yield from record.pseudonyms
     yield from record.recipient_domains
+
+
+def audit_key(practice_key: bytes) -> bytes:
+    """The key of the audit chain: HMAC-SHA256 of a fixed label under the practice key (never the key itself)."""
+    return hmac.new(practice_key, _AUDIT_LABEL, hashlib.sha256).digest()
+
+
+def domain_label(domain: str, policy: Policy, key: bytes) -> str:
+    """``domain`` as the log may show it: as is when the policy lists it, else ``other-`` and a keyed tag.
+
+    Standard providers (gmail.com), trusted and eHealthBox domains name no one; a private domain
+    (``famille-dupont.be``) may name the patient, so it becomes ``other-`` + 48 bits of HMAC under the audit
+    key (``key``, from :func:`audit_key`): still comparable between lines of one practice, unreadable to
+    anyone else.
+    """
+    from medseal.policy import domain_matches
+
+    domain = domain.strip().lower().rstrip(".")
+    lists = (policy.standard_providers, policy.trusted_domains, policy.ehealthbox_domains)
+    if any(domain_matches(domain, patterns) for patterns in lists):
+        return domain
+    tag = hmac.new(key, b"domain:" + domain.encode("utf-8"), hashlib.sha256).digest()[:6]
+    return "other-" + base64.b32encode(tag).decode("ascii").lower()
 
 
 def _canonical(data: Mapping[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def _digest(data: Mapping[str, Any]) -> str:
-    body = {k: v for k, v in data.items() if k != "hash"}
-    return hashlib.sha256(_canonical(body).encode("ascii")).hexdigest()
+def _mac(data: Mapping[str, Any], key: bytes) -> str:
+    body = {k: v for k, v in data.items() if k != "mac"}
+    return hmac.new(key, _canonical(body).encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def record_line(record: AuditRecord, previous_hash: str) -> str:
-    """The log line (without newline) for ``record`` after a line whose hash is ``previous_hash``."""
-    if not _HASH_RE.fullmatch(previous_hash):
-        raise ValueError("previous_hash must be 64 lower-case hex digits")
+def record_line(record: AuditRecord, previous_mac: str, key: bytes) -> str:
+    """The log line (without newline) for ``record`` after a line whose MAC is ``previous_mac``.
+
+    ``key`` is the audit key (:func:`audit_key`).
+    """
+    if not _HASH_RE.fullmatch(previous_mac):
+        raise ValueError("previous_mac must be 64 lower-case hex digits")
     assert_no_clear_identifiers(record)
-    data = record.as_dict() | {"prev": previous_hash}
-    data["hash"] = _digest(data)
+    data = record.as_dict() | {"prev": previous_mac}
+    data["mac"] = _mac(data, key)
     return _canonical(data)
 
 
-def _parse_line(line: str) -> dict[str, Any] | None:
-    """The fields of a well-formed line, or ``None`` (not canonical JSON, wrong fields, wrong own hash)."""
+def line_mac(line: str, key: bytes) -> str | None:
+    """The MAC of a well-formed, authentic log line, else ``None``."""
+    data = _parse_line(line.rstrip("\n"), key)
+    return None if data is None else str(data["mac"])
+
+
+def _parse_line(line: str, key: bytes) -> dict[str, Any] | None:
+    """The fields of a well-formed line, or ``None`` (not canonical JSON, wrong fields, wrong MAC)."""
     try:
         data = json.loads(line)
     except ValueError:
         return None
     if not isinstance(data, dict) or set(data) != _LINE_FIELDS:
         return None
-    if not all(isinstance(data[k], str) and _HASH_RE.fullmatch(data[k]) for k in ("prev", "hash")):
+    if not all(isinstance(data[k], str) and _HASH_RE.fullmatch(data[k]) for k in ("prev", "mac")):
         return None
-    if _canonical(data) != line or _digest(data) != data["hash"]:
+    if _canonical(data) != line or not hmac.compare_digest(_mac(data, key), data["mac"]):
         return None
     return data
 
 
-def verify_lines(lines: Iterable[str], expected_head: str | None = None) -> VerifyResult:
+@dataclass(frozen=True)
+class Anchor:
+    """What the anchor file vouches for: the log had ``count`` lines ending with the MAC ``head``."""
+
+    count: int
+    head: str
+
+
+def anchor_text(count: int, head: str, key: bytes) -> str:
+    """The anchor file's one line: ``medseal-audit-anchor-v2 COUNT HEAD MAC``."""
+    body = f"{_ANCHOR_PREFIX} {count} {head}"
+    return f"{body} {hmac.new(key, body.encode('ascii'), hashlib.sha256).hexdigest()}\n"
+
+
+def parse_anchor(text: str, key: bytes) -> Anchor:
+    """The anchor in ``text``; :class:`AuditError` if it is not one written under ``key``."""
+    parts = text.split()
+    if len(parts) == 4 and parts[0] == _ANCHOR_PREFIX and parts[1].isdigit() and _HASH_RE.fullmatch(parts[2]):
+        expected = anchor_text(int(parts[1]), parts[2], key).split()[3]
+        if hmac.compare_digest(expected, parts[3]):
+            return Anchor(int(parts[1]), parts[2])
+    raise AuditError("the audit anchor file was altered or was not written with this practice key")
+
+
+def verify_lines(
+    lines: Iterable[str], key: bytes, anchor: Anchor | None = None, expected_head: str | None = None
+) -> VerifyResult:
     """Check a log given as lines (with or without their line ends); stop at the first bad line.
 
-    ``expected_head``, a hash noted earlier (for instance the head printed by a previous verification), must
-    be the hash of one of the lines: otherwise the log was cut or rewritten since.
+    ``key`` is the audit key. ``anchor`` (from the anchor file) must match the log's length and head: a log
+    shorter than its anchor was cut. ``expected_head``, a MAC noted earlier, must be the MAC of one of the lines.
     """
     previous = GENESIS
     count = 0
     seen_expected = expected_head in (None, GENESIS)
     for number, raw in enumerate(lines, start=1):
         line = raw[:-1] if raw.endswith("\n") else raw
-        data = _parse_line(line)
+        data = _parse_line(line, key)
         if data is None:
-            return VerifyResult(False, count, number, f"line {number} was altered or is incomplete", previous)
+            return VerifyResult(False, count, number, f"line {number} was altered, forged or is incomplete", previous)
         if data["prev"] != previous:
             reason = (
                 f"line {number} does not follow line {number - 1}: a line was removed, inserted or moved"
@@ -201,78 +266,16 @@ def verify_lines(lines: Iterable[str], expected_head: str | None = None) -> Veri
                 else "line 1 is not the start of a log: lines were removed before it"
             )
             return VerifyResult(False, count, number, reason, previous)
-        previous = data["hash"]
+        previous = data["mac"]
         count += 1
         seen_expected = seen_expected or previous == expected_head
+    if anchor is not None and (anchor.count != count or anchor.head != previous):
+        if anchor.count > count:
+            reason = f"the log has {count} line(s) but its anchor vouches for {anchor.count}: it was cut"
+        else:
+            reason = f"the log does not end where its anchor says (line {anchor.count}): it was cut or rewritten"
+        return VerifyResult(False, count, None, reason, previous)
     if not seen_expected:
         reason = "the expected head is not in the log: it was cut or rewritten"
         return VerifyResult(False, count, None, reason, previous)
     return VerifyResult(True, count, None, f"{count} line(s), chain intact", previous)
-
-
-def verify_file(path: str | os.PathLike[str], expected_head: str | None = None) -> VerifyResult:
-    """:func:`verify_lines` over the file at ``path`` (read line by line)."""
-    try:
-        with open(path, "rb") as handle:
-            return verify_lines(
-                (raw.decode("utf-8", errors="replace") for raw in handle), expected_head=expected_head
-            )
-    except OSError as exc:
-        raise AuditError(f"cannot read the audit log: {exc.strerror or exc}") from None
-
-
-def append_to_file(path: str | os.PathLike[str], record: AuditRecord) -> str:
-    """Append ``record`` to the log at ``path`` (created 0600 if missing); return the new head hash.
-
-    Reads only the end of the file to find the previous hash, under an exclusive lock where the platform
-    has ``fcntl``. A log whose last line cannot be read is not appended to: verify it first.
-    """
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    except OSError as exc:
-        raise AuditError(f"cannot open the audit log: {exc.strerror or exc}") from None
-    with open(fd, "r+b") as handle:
-        _lock(handle.fileno())
-        last = _last_line(handle)
-        if last is None:
-            previous, separator = GENESIS, b""
-        else:
-            data = _parse_line(last.rstrip(b"\n").decode("utf-8", errors="replace"))
-            if data is None:
-                raise AuditError("the audit log ends with an altered or incomplete line: check it with "
-                                 "medseal audit verify")
-            previous, separator = data["hash"], (b"" if last.endswith(b"\n") else b"\n")
-        line = record_line(record, previous)
-        handle.seek(0, os.SEEK_END)
-        handle.write(separator + line.encode("ascii") + b"\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-        return str(json.loads(line)["hash"])
-
-
-def _lock(fd: int) -> None:
-    if fcntl is None:  # pragma: no cover - Windows
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:  # pragma: no cover - file systems without locks (some network mounts, Emscripten)
-        return
-
-
-def _last_line(handle: BinaryIO) -> bytes | None:
-    """The last line of the file, with its newline if it has one; ``None`` for an empty file."""
-    end = handle.seek(0, os.SEEK_END)
-    if end == 0:
-        return None
-    tail = b""
-    position = end
-    while position > 0:
-        step = min(_TAIL_CHUNK, position)
-        position -= step
-        handle.seek(position)
-        tail = handle.read(step) + tail
-        # A newline before the final byte marks the start of the last line.
-        cut = tail.rfind(b"\n", 0, len(tail) - 1)
-        if cut >= 0:
-            return bytes(tail[cut + 1 :])
-    return bytes(tail)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from stdnum.be import bis, nn
 
+from medseal.crypto.passwords import CodeStrength, assess_access_code, date_forms
 from medseal.errors import DirectoryError
 from medseal.text import fold
 
@@ -155,3 +157,102 @@ def load_directory(data: bytes, source: str) -> Directory:
         line = data[: exc.start].count(b"\n") + 1
         raise DirectoryError(f"{source}, line {line}: not UTF-8 text") from None
     return parse_directory(text, source)
+
+
+def personal_inputs(person: Person) -> tuple[str, ...]:
+    """What an attacker who knows ``person`` tries first: name parts, e-mail local part, birth-date forms."""
+    names = [part for name in (person.last_name, person.first_name) for part in name.replace("-", " ").split()]
+    names += [person.last_name, person.first_name, person.email.split("@", 1)[0]]
+    dates = date_forms(person.birth_date) if person.birth_date else ()
+    return tuple(dict.fromkeys(n for n in (*names, *dates) if n))
+
+
+def access_code_strength(person: Person) -> CodeStrength:
+    """The strength of ``person``'s agreed access code, judged against their own name and birth date."""
+    return assess_access_code(person.access_code, personal_inputs(person))
+
+
+def weak_access_codes(
+    directory: Directory, addresses: Iterable[str] | None = None
+) -> list[tuple[Person, CodeStrength]]:
+    """The people whose (non-empty) access code is under the floor, with why; only those with one of
+    ``addresses`` when given (the recipients whose code would encrypt this message)."""
+    wanted = None if addresses is None else {a.strip().lower() for a in addresses}
+    found = []
+    for person in directory.people:
+        if person.access_code and (wanted is None or person.email in wanted):
+            strength = access_code_strength(person)
+            if not strength.acceptable:
+                found.append((person, strength))
+    return found
+
+
+def check_access_codes(
+    directory: Directory, source: str = "directory", addresses: Iterable[str] | None = None
+) -> None:
+    """Raise :class:`DirectoryError` naming the CSV lines (never the codes) of weak access codes.
+
+    Run it wherever a directory's codes are about to protect messages (``addresses``: the recipients; all
+    rows when ``None``, as ``medseal directory check`` does): a weak code would encrypt an envelope that an
+    interceptor opens in seconds (see :data:`medseal.crypto.passwords.FLOOR_BITS`). A few ms a code.
+    """
+    from medseal.i18n import t
+
+    weak = weak_access_codes(directory, addresses)
+    if not weak:
+        return
+    lines = "; ".join(f"line {p.line}: {t(s.reason, 'en')} ({s.bits:.0f} bits)" for p, s in weak[:10])
+    more = f"; and {len(weak) - 10} more" if len(weak) > 10 else ""
+    raise DirectoryError(
+        f"{source}: {len(weak)} access code(s) too weak to protect an envelope (under 40 bits): {lines}{more}. "
+        "Replace them, e.g. with: medseal directory codes"
+    )
+
+
+def needing_codes(directory: Directory) -> list[Person]:
+    """Patients without an access code, or with one under the floor."""
+    return [p for p in directory.patients if not p.access_code or not access_code_strength(p).acceptable]
+
+
+def new_access_code(person: Person) -> str:
+    """A fresh code for ``person`` that clears the floor against their own data too."""
+    from medseal.crypto.passwords import generate_access_code
+
+    while True:  # 80 random bits: the first draw virtually always passes
+        code = generate_access_code()
+        if assess_access_code(code, personal_inputs(person)).acceptable:
+            return code
+
+
+def with_access_codes(text: str, codes: dict[int, str]) -> str:
+    """The CSV ``text`` with the ``access_code`` of the rows at the given lines replaced (column added if
+    missing); every other byte of every row, the delimiter and the column order stay as they were."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    first_line = body.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    newline = "\r\n" if "\r\n" in first_line + "\n" and first_line.endswith("\r") else "\n"
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    header: list[str] = []
+    column = -1
+    for row in reader:
+        if not header:
+            header = row
+            names = [h.strip().lower() for h in row]
+            if "access_code" in names:
+                column = names.index("access_code")
+            else:
+                column = len(row)
+                row = [*row, "access_code"]
+            writer.writerow(row)
+            continue
+        code = codes.get(reader.line_num)
+        if code is not None:
+            row = row + [""] * (column + 1 - len(row))
+            row[column] = code
+        elif column == len(header) and any(row):
+            row = [*row, ""]
+        writer.writerow(row)
+    return bom + out.getvalue()

@@ -147,6 +147,11 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].strip().lower().rstrip(".")
 
 
+def domain_matches(domain: str, patterns: tuple[str, ...]) -> bool:
+    """Whether ``domain`` is one of ``patterns`` (fnmatch patterns, or a parent domain of it)."""
+    return _domain_matches(domain, patterns)
+
+
 def _domain_matches(domain: str, patterns: tuple[str, ...]) -> bool:
     for pattern in patterns:
         if fnmatch.fnmatchcase(domain, pattern) or domain.endswith("." + pattern.lstrip("*.")):
@@ -213,7 +218,41 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         raise _fail(source, text, "protect.language", f"must be one of {', '.join(LANGUAGES)}")
     if policy.max_to < 1 or policy.max_cc < 0:
         raise _fail(source, text, "recipients.max_to", "max_to must be >= 1 and max_cc >= 0")
+    _check_domain_patterns(policy, source, text)
     return policy
+
+
+def _provider_examples() -> tuple[str, ...]:
+    """Concrete domains of the built-in standard providers (``hotmail.*`` as hotmail.com, .be, .fr...)."""
+    tlds = ("com", "be", "fr", "nl", "de")
+    return tuple(p.replace("*", tld) for p in STANDARD_PROVIDERS for tld in (tlds if "*" in p else ("",)))
+
+
+def domain_pattern_problem(pattern: str) -> str | None:
+    """Why a trusted or eHealthBox ``pattern`` is dangerous (too wide), or ``None``.
+
+    A pattern that is ``*``, a bare top-level domain (``be``, ``*.be``), that matches a standard provider
+    (``gmail.com``, ``hotmail.*``) or lies in a provider's namespace (``*.gmail.com``, ``users.skynet.be``)
+    would let mail to private mailboxes leave without an envelope.
+    """
+    bare = pattern.strip().lower().lstrip("*.")
+    if not bare or not re.search(r"[a-z0-9]", bare) or set(pattern.strip()) <= set("*?.[]"):
+        return "matches every domain"
+    if "." not in bare:
+        return f"matches a whole top-level domain (.{bare}), private mailboxes included"
+    for provider in _provider_examples():
+        if _domain_matches(provider, (pattern,)) or _domain_matches(bare, (provider,)):
+            return f"matches {provider}, a standard mailbox provider whose mail is not confidential"
+    return None
+
+
+def _check_domain_patterns(policy: Policy, source: str, text: str) -> None:
+    """Refuse trusted/eHealthBox patterns that would cover private mailboxes (see :func:`domain_pattern_problem`)."""
+    for name in ("trusted_domains", "ehealthbox_domains"):
+        for pattern in getattr(policy, name):
+            problem = domain_pattern_problem(pattern)
+            if problem:
+                raise _fail(source, text, f"recipients.{name}", f"{pattern!r} {problem}; name the domain itself")
 
 
 def _known() -> list[str]:

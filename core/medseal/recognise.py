@@ -36,7 +36,10 @@ def is_aes256_pdf(data: bytes) -> bool:
 
 
 def is_protected_attachment(attachment: Attachment) -> bool:
-    """An S/MIME or OpenPGP encrypted part, or a medseal AES-256 PDF envelope."""
-    if attachment.content_type.lower() in ENCRYPTED_MIME_TYPES:
+    """An S/MIME or OpenPGP encrypted part, or a medseal AES-256 PDF envelope — by its bytes: a text labelled
+    ``application/pkcs7-mime`` (one of :data:`ENCRYPTED_MIME_TYPES`) is a text."""
+    from medseal.extract.sniff import cms_kind, pgp_kind
+
+    if cms_kind(attachment.data) == "encrypted" or pgp_kind(attachment.data) == "encrypted":
         return True
     return ENVELOPE_MARKER in attachment.data and is_aes256_pdf(attachment.data)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import email.parser
 import hashlib
+import importlib.util
 import json
 import re
 import shutil
@@ -37,6 +38,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
@@ -122,7 +124,7 @@ def stage_runtime(dest: Path) -> None:
         shutil.copy2(glue, dest / glue.name)
 
     wheels_dir = dest / "wheels"
-    wheels = build_wheels(wheels_dir)
+    wheels = [*build_wheels(wheels_dir), _wasm_aes().build_wasm_wheel(wheels_dir)]
     manifest = {
         "versions": versions,
         "wheels": [
@@ -136,6 +138,16 @@ def stage_runtime(dest: Path) -> None:
         ],
     }
     (dest / "runtime.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _wasm_aes() -> Any:
+    """The wasm AES builder beside this file (``wasm_aes.py``), loaded by path: this module is itself loaded
+    by path from the build script and the tests."""
+    spec = importlib.util.spec_from_file_location("medseal_wasm_aes_build", HERE / "wasm_aes.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def js_closure(package_dir: Path, entries: Iterable[str]) -> set[str]:

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from medseal_cli.main import main
 
+pytestmark = pytest.mark.usefixtures("practice_key")
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 MESSAGES = sorted((EXAMPLES / "messages").glob("*.eml"))
@@ -348,6 +350,7 @@ def test_key_export_import_gives_colleagues_the_same_pseudonyms(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     mine, theirs = tmp_path / "mine", tmp_path / "theirs"
+    assert run(["key", "new", "--key-file", str(mine)], capsys)[0] == 0
     code, exported, _ = run(["key", "export", "--key-file", str(mine)], capsys)
     assert code == 0 and exported.startswith("medseal-key-v1:")
     (tmp_path / "exported.txt").write_text(exported)
@@ -375,16 +378,17 @@ def test_reveal_finds_the_patient_row(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_audit_log_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = tmp_path / "audit.jsonl"
     for message in MESSAGES:
-        protect(tmp_path, capsys, "--config", str(POLICY), "--audit", str(log), source=message)
+        protect(tmp_path, capsys, "--config", str(POLICY), "--audit", str(log), "--force", source=message)
     lines = log.read_text().splitlines()
     assert len(lines) == len(MESSAGES)
     assert not SECRETS.search(log.read_text())
     records: list[dict[str, Any]] = [json.loads(line) for line in lines]
     assert {r["verdict"] for r in records} >= {"block", "ok"}
-    assert run(["audit", "verify", str(log)], capsys)[0] == 0
+    key = ["--key-file", str(tmp_path / "key")]
+    assert run(["audit", "verify", str(log), *key], capsys)[0] == 0
     lines[1], lines[2] = lines[2], lines[1]
     log.write_text("\n".join(lines) + "\n")
-    code, out, _ = run(["audit", "verify", str(log)], capsys)
+    code, out, _ = run(["audit", "verify", str(log), *key], capsys)
     assert code == 1 and "line 2" in out
 
 

@@ -111,7 +111,7 @@ def test_envelope_found_without_the_header() -> None:
     same(open_message(without, password=PASSWORD), "body", None, FILES[:1])
 
 
-def test_clear_parts_travel_back_unchanged() -> None:
+def test_clear_parts_beside_the_envelope_are_kept_apart() -> None:
     raw = protected_email("body", None, FILES[1:2])
     mail = email.message_from_bytes(raw, policy=email.policy.SMTP)
     assert isinstance(mail, EmailMessage)
@@ -119,7 +119,8 @@ def test_clear_parts_travel_back_unchanged() -> None:
         b"already encrypted elsewhere", maintype="application", subtype="octet-stream", filename="other.p7m"
     )
     opened = open_message(mail.as_bytes(), password=PASSWORD)
-    assert [a.filename for a in opened.attachments] == ["labo.hl7", "other.p7m"]
+    assert [a.filename for a in opened.attachments] == ["labo.hl7"]  # only what was sealed
+    assert [(a.filename, a.data) for a in opened.beside] == [("other.p7m", b"already encrypted elsewhere")]
 
 
 def test_plain_message_is_returned_as_it_is() -> None:

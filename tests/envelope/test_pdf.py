@@ -342,3 +342,37 @@ def test_access_codes_beyond_ascii(tmp_path: Path) -> None:
     assert open_pdf(sealed.read_bytes(), code).body_text == "Hallo"
     assert run("qpdf", f"--password={code}", "--decrypt", sealed, tmp_path / "c.pdf").returncode == 0
     assert "Hallo" in pdftotext(tmp_path / "c.pdf")
+
+
+def _encrypt_entry(pdf: bytes) -> dict[str, bytes]:
+    encrypt = PdfReader(io.BytesIO(pdf)).trailer["/Encrypt"].get_object()
+    return {name: bytes(getattr(encrypt[name], "original_bytes", encrypt[name])) for name in ("/U", "/UE", "/O", "/OE")}
+
+
+@tools
+def test_one_envelope_runs_the_password_hash_once_per_salt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Algorithm 2.B runs 4 times for the whole message (U, UE, O, OE), not 4 times per PDF; every PDF still
+    has its own file key and opens with the password in qpdf and poppler."""
+    calls = []
+    original = _pypdf_bridge._original_calculate_hash
+
+    def counting(*args: object) -> bytes:
+        calls.append(args[0])
+        return bytes(original(*args))
+
+    monkeypatch.setattr(_pypdf_bridge, "_original_calculate_hash", counting)
+    attachments = [Attachment(f"r{i}.pdf", "application/pdf", make_pdf(f"Resultat {i}")) for i in range(3)]
+    sealed = seal(BODY, None, attachments, PASSWORD)
+    assert len(sealed) == 4 and len(calls) == 4
+    entries = [_encrypt_entry(item.data) for item in sealed]
+    assert len({(e["/U"], e["/O"]) for e in entries}) == 1
+    assert len({e["/UE"] for e in entries}) == 4, "each PDF wraps a file key of its own"
+    for index, item in enumerate(sealed):
+        path = write(tmp_path, f"{index}.pdf", item.data)
+        assert run("qpdf", f"--password={PASSWORD}", "--check", path).returncode == 0
+        assert pdftotext(path, PASSWORD)
+    calls.clear()
+    seal(BODY, None, attachments, PASSWORD)
+    assert len(calls) == 4, "the memo is per message: nothing is kept between envelopes"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import zipfile
 
 import pytest
-from fixtures.documents import make_docx, make_pdf, make_zip
+from fixtures.documents import make_bmp, make_docx, make_jpeg, make_pdf, make_png, make_zip
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,25 +26,108 @@ def text_or_reason(attachment: Attachment) -> str:
         return exc.reason
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
-JPEG = b"\xff\xd8\xff\xe0" + bytes(200)
+def _der(tag: int, content: bytes) -> bytes:
+    assert len(content) < 0x10000
+    size = bytes([len(content)]) if len(content) < 0x80 else b"\x82" + len(content).to_bytes(2, "big")
+    return bytes([tag]) + size + content
+
+
+SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
+DATA = bytes.fromhex("06092a864886f70d010701")
+ENVELOPED = bytes.fromhex("06092a864886f70d010703")
+
+
+def cms_signed(content: bytes | None) -> bytes:
+    """A CMS ContentInfo holding SignedData (RFC 5652), detached (``content`` None) or with its content."""
+    encap = DATA + (_der(0xA0, _der(0x04, content)) if content is not None else b"")
+    signed = _der(0x02, b"\x01") + _der(0x31, b"") + _der(0x30, encap) + _der(0x31, bytes(80))
+    return _der(0x30, SIGNED_DATA + _der(0xA0, _der(0x30, signed)))
+
+
+def cms_enveloped() -> bytes:
+    return _der(0x30, ENVELOPED + _der(0xA0, _der(0x30, _der(0x02, b"\x00") + bytes(60))))
+
+
+PEM = b"-----BEGIN PKCS7-----\n" + base64.encodebytes(cms_signed(None)) + b"-----END PKCS7-----\n"
 
 
 @pytest.mark.parametrize(
     ("name", "ctype", "data"),
     [
-        ("photo.jpg", "image/jpeg", JPEG),
-        ("scan.png", "application/octet-stream", PNG),
-        ("attachment-1.bin", "image/gif", b"GIF89a" + bytes(50)),
-        ("smime.p7s", "application/pkcs7-signature", bytes(range(256))),
-        ("smime.p7m", "application/pkcs7-mime", bytes(range(256))),
-        ("voice.mp3", "audio/mpeg", b"ID3" + bytes(100)),
-        ("empty.pdf", "application/pdf", b""),
+        ("smime.p7s", "application/pkcs7-signature", cms_signed(None)),
+        ("smime.p7s", "application/pkcs7-signature", PEM),
+        ("signature.bin", "application/octet-stream", cms_signed(None)),
+        ("smime.p7m", "application/pkcs7-mime", cms_enveloped()),
     ],
-    ids=["jpeg", "png-sniffed", "gif", "signature", "smime-encrypted", "audio", "empty"],
+    ids=["der-signature", "pem-signature", "signature-without-name", "enveloped"],
 )
-def test_media_signatures_and_encrypted_parts_have_no_text(name: str, ctype: str, data: bytes) -> None:
+def test_real_signatures_and_encrypted_parts_have_nothing_to_read(name: str, ctype: str, data: bytes) -> None:
     assert extract_text(Attachment(name, ctype, data)) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "ctype", "data", "kind"),
+    [
+        ("scan.png", "image/png", b"Mme Exemple 60.02.01-123.45", "text"),
+        ("smime.p7s", "application/pkcs7-signature", b"Mme Exemple 60.02.01-123.45", "text"),
+        ("photo.jpg", "image/jpeg", b"Mme Exemple", "text"),
+        ("a.bmp", "image/bmp", b"BM Mme Exemple", "text"),
+        ("a.mp3", "audio/mpeg", b"ID3 Mme Exemple", "text"),
+        ("a.gif", "image/gif", b"GIF89a Mme Exemple", "text"),
+        ("notes.txt", "text/plain", make_pdf(["x"]), "pdf"),
+        ("logo.bin", "application/octet-stream", make_png(20, 10), "image"),
+        ("logo.txt", "text/plain", make_bmp(20, 10), "image"),
+        ("x.p7s", "text/plain", make_jpeg(20, 10), "image"),
+        ("a.txt", "text/plain", b"ID3\x04\x00\x00\x00\x00\x00\x10" + bytes(32), "media"),
+        ("x", "", b"\x89PNG\r\n\x1a\n" + bytes(200), "binary"),
+        ("x.p7s", "application/pkcs7-signature", cms_signed(b"Mme Exemple"), "signed-content"),
+        ("x.p7s", "application/pkcs7-signature", bytes(range(256)), "binary"),
+    ],
+    ids=[
+        "text-named-png", "text-named-p7s", "text-named-jpg", "text-starting-bm", "text-starting-id3",
+        "text-starting-gif8", "pdf-named-txt", "real-png", "real-bmp-named-txt", "real-jpeg-named-p7s",
+        "real-id3", "fake-png-binary", "signed-with-content", "binary-named-p7s",
+    ],
+)
+def test_content_decides_the_kind(name: str, ctype: str, data: bytes, kind: str) -> None:
+    assert detect_kind(name, ctype, data) == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "ctype", "data", "reason"),
+    [
+        ("photo.png", "image/png", make_png(640, 480, noise=True), "a photo or a scan"),
+        ("scan.bmp", "image/bmp", make_bmp(1240, 1754), "a photo or a scan"),
+        ("photo.jpg", "image/jpeg", make_jpeg(2000, 1500, filler=30_000), "a photo or a scan"),
+        ("banner.png", "image/png", make_png(1000, 20), "a photo or a scan"),
+        ("fake.png", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(200), "unsupported file type"),
+        ("photo.webp", "image/webp", b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(40), "format whose content"),
+        ("voice.mp3", "audio/mpeg", b"ID3\x04\x00\x00\x00\x00\x00\x10" + bytes(300), "audio or video"),
+        ("smime.p7m", "application/pkcs7-mime", cms_signed(b"Mme Exemple"), "signed S/MIME"),
+        ("smime.p7s", "application/pkcs7-signature", bytes(range(256)), "unsupported file type"),
+    ],
+    ids=["photo", "scan", "large-jpeg", "wide-banner", "corrupt-png", "webp", "audio", "signed-content", "fake-p7s"],
+)
+def test_images_audio_and_unvouched_signatures_are_unreadable(
+    name: str, ctype: str, data: bytes, reason: str
+) -> None:
+    with pytest.raises(UnreadableAttachment, match=reason):
+        extract_text(Attachment(name, ctype, data))
+
+
+def test_small_logo_passes_and_its_metadata_is_read() -> None:
+    assert extract_text(Attachment("logo.png", "image/png", make_png(200, 60))) == ""
+    assert extract_text(Attachment("logo.bmp", "image/bmp", make_bmp(40, 40))) == ""
+    assert extract_text(Attachment("logo.jpg", "image/jpeg", make_jpeg(120, 40, filler=2000))) == ""
+    tagged = make_png(200, 60, text={"Author": "Dr Exemple"})
+    assert "Dr Exemple" in extract_text(Attachment("logo.png", "image/png", tagged))
+
+
+def test_a_small_but_heavy_image_is_not_decorative() -> None:
+    noisy = make_png(150, 150, noise=True)  # 22,500 px but ~67 KB: a photo thumbnail, not a logo
+    assert len(noisy) > 24 * 1024
+    with pytest.raises(UnreadableAttachment, match="a photo or a scan"):
+        extract_text(Attachment("x.png", "image/png", noisy))
 
 
 @pytest.mark.parametrize(
@@ -53,7 +137,7 @@ def test_media_signatures_and_encrypted_parts_have_no_text(name: str, ctype: str
         ("x.7z", "application/octet-stream", b"7z\xbc\xaf\x27\x1c" + bytes(40), "archive type"),
         ("image.dcm", "application/dicom", bytes(128) + b"DICM" + bytes(range(256)), "unsupported file type"),
         ("data.bin", "application/octet-stream", bytes(range(256)) * 4, "unsupported file type"),
-        ("fake.pdf", "application/pdf", b"this is not a pdf", "corrupt PDF"),
+        ("fake.pdf", "application/pdf", b"%PDF-1.7 this is not a pdf", "corrupt PDF"),
     ],
     ids=["gzip", "7z", "dicom", "unknown-binary", "fake-pdf"],
 )
@@ -83,7 +167,7 @@ def test_zip_members_and_their_names_are_read() -> None:
             "dossier/exemple_jeanne.pdf": make_pdf(["compte rendu"]),
             "dossier/notes.txt": b"NISS 60.02.01-123.45",
             "dossier/lettre.docx": make_docx(["Chère Madame Exemple"]),
-            "dossier/photo.jpg": JPEG,
+            "dossier/logo.png": make_png(40, 20),
         }
     )
     text = extract_text(Attachment("dossier.zip", "application/zip", archive))
@@ -92,7 +176,7 @@ def test_zip_members_and_their_names_are_read() -> None:
         "compte rendu",
         "NISS 60.02.01-123.45",
         "Chère Madame Exemple",
-        "photo.jpg",
+        "logo.png",
     ):
         assert part in text
 
@@ -101,6 +185,8 @@ def test_a_zip_holding_an_unreadable_file_is_unreadable() -> None:
     archive = make_zip({"ok.txt": b"ok", "old.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100)})
     with pytest.raises(UnreadableAttachment, match="legacy"):
         extract_text(Attachment("a.zip", "application/zip", archive))
+    with pytest.raises(UnreadableAttachment, match="a photo or a scan"):
+        extract_text(Attachment("a.zip", "application/zip", make_zip({"photo.png": make_png(640, 480, noise=True)})))
 
 
 def test_message_inside_a_zip_is_read_whole() -> None:
@@ -141,6 +227,10 @@ def test_member_count_and_shared_decompression_budget() -> None:
 def test_detect_kind_prefers_bytes_then_name_then_type() -> None:
     assert detect_kind("a.txt", "text/plain", make_pdf(["x"])) == "pdf"
     assert detect_kind("a.docx", "", make_docx(["x"])) == "zip"
+    assert detect_kind("rdv.ics", "text/calendar", b"SUMMARY:x") == "card"
+    assert detect_kind("x", "", b"BEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n") == "card"
+    assert detect_kind("a.xml", "text/xml", b"not xml at all") == "text"
+    assert detect_kind("a.p7s", "", b"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\ntexte") == "text"
     assert detect_kind("page.htm", "application/octet-stream", b"<p>x</p>") == "html"
     assert detect_kind("attachment-1.bin", "text/html", b"<p>x</p>") == "html"
     assert detect_kind("x", "", b"<!DOCTYPE html><html></html>") == "html"

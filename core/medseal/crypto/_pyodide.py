@@ -1,10 +1,16 @@
-"""The Pyodide backend: the audited ``@noble/ciphers`` / ``@noble/hashes``, called synchronously from Python.
+"""The Pyodide backend: Python's own hashes, AES in WebAssembly, and the audited ``@noble/ciphers`` /
+``@noble/hashes`` called synchronously from Python for the rest.
 
 ``cryptography`` cannot be had for Pyodide, so inside Pyodide (``sys.platform == "emscripten"``)
 :func:`medseal.crypto.backend.default_backend` picks this module. The JavaScript host (the Thunderbird
 extension's ``medseal-core.js``, or a test harness) registers a module named ``medseal_noble`` with one flat
 function per primitive (``plugins/thunderbird/runtime/medseal-noble.js``) before the core is used; random
 bytes come from ``crypto.getRandomValues``.
+
+SHA-2 and HMAC come from Python's ``hashlib``/``hmac`` (HACL* code built into CPython: fast in Pyodide and
+not slowed by a browser without JIT); AES-CBC/ECB from the WebAssembly module of :mod:`medseal.crypto._wasm_aes`
+when the runtime carries it; random bytes, PBKDF2 and AES-GCM from noble. Every path gives the same bytes as
+the CPython backend (shared vectors, checked inside Pyodide).
 
 Bytes cross the bridge as ``Uint8Array`` copies (``pyodide.ffi.to_js``) and come back with ``to_bytes()``.
 Arguments are checked here, with the checks the CPython backend uses, so both reject the same mistakes the
@@ -14,11 +20,14 @@ Pyodide: it needs the ``pyodide`` package and the registered JavaScript module.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib
 from typing import Any
 
 from pyodide.ffi import JsException, to_js
 
+from medseal.crypto._wasm_aes import WasmAES, load
 from medseal.crypto.backend import AES_BLOCK, CryptoBackend, check_aes_args, check_blocks
 from medseal.errors import DecryptionError
 
@@ -36,11 +45,13 @@ def _py(result: Any) -> bytes:
 
 
 class PyodideBackend:
-    """Primitives from noble, through the JavaScript module ``medseal_noble``."""
+    """Primitives from hashlib/hmac, the wasm AES (if present) and noble (module ``medseal_noble``)."""
 
-    def __init__(self, noble: Any) -> None:
+    def __init__(self, noble: Any, aes: WasmAES | None = None) -> None:
         self._noble = noble
-        self.name = f"noble (Pyodide {_pyodide_version()})"
+        self._aes = aes
+        aes_name = "wasm AES" if aes is not None else "noble AES"
+        self.name = f"hashlib + {aes_name} + noble (Pyodide {_pyodide_version()})"
 
     def random_bytes(self, n: int) -> bytes:
         if n < 0:
@@ -48,16 +59,16 @@ class PyodideBackend:
         return _py(self._noble.randomBytes(n))
 
     def sha256(self, data: bytes) -> bytes:
-        return _py(self._noble.sha256Digest(_js(data)))
+        return hashlib.sha256(data).digest()
 
     def sha384(self, data: bytes) -> bytes:
-        return _py(self._noble.sha384Digest(_js(data)))
+        return hashlib.sha384(data).digest()
 
     def sha512(self, data: bytes) -> bytes:
-        return _py(self._noble.sha512Digest(_js(data)))
+        return hashlib.sha512(data).digest()
 
     def hmac_sha256(self, key: bytes, data: bytes) -> bytes:
-        return _py(self._noble.hmacSha256(_js(key), _js(data)))
+        return hmac.digest(key, data, "sha256")
 
     def pbkdf2_hmac_sha256(self, password: bytes, salt: bytes, iterations: int, length: int) -> bytes:
         if iterations < 1 or length < 1:
@@ -67,23 +78,31 @@ class PyodideBackend:
     def aes_cbc_encrypt(self, key: bytes, iv: bytes, data: bytes) -> bytes:
         check_aes_args(key, iv=iv)
         check_blocks(data)
+        if self._aes is not None:
+            return self._aes.cbc_encrypt(key, iv, data)
         return _py(self._noble.aesCbcEncrypt(_js(key), _js(iv), _js(data)))
 
     def aes_cbc_decrypt(self, key: bytes, iv: bytes, data: bytes) -> bytes:
         check_aes_args(key, iv=iv)
         if len(data) % AES_BLOCK:
             raise DecryptionError()
+        if self._aes is not None:
+            return self._aes.cbc_decrypt(key, iv, data)
         return _py(self._noble.aesCbcDecrypt(_js(key), _js(iv), _js(data)))
 
     def aes_ecb_encrypt(self, key: bytes, data: bytes) -> bytes:
         check_aes_args(key)
         check_blocks(data)
+        if self._aes is not None:
+            return self._aes.ecb_encrypt(key, data)
         return _py(self._noble.aesEcbEncrypt(_js(key), _js(data)))
 
     def aes_ecb_decrypt(self, key: bytes, data: bytes) -> bytes:
         check_aes_args(key)
         if len(data) % AES_BLOCK:
             raise DecryptionError()
+        if self._aes is not None:
+            return self._aes.ecb_decrypt(key, data)
         return _py(self._noble.aesEcbDecrypt(_js(key), _js(data)))
 
     def aes_gcm_encrypt(self, key: bytes, nonce: bytes, data: bytes, aad: bytes) -> bytes:
@@ -106,11 +125,11 @@ def _pyodide_version() -> str:
 
 
 def create_backend() -> CryptoBackend:
-    """The noble backend; fails loudly if the host page did not register ``medseal_noble``."""
+    """The Pyodide backend; fails loudly if the host page did not register ``medseal_noble``."""
     try:
         noble = importlib.import_module(JS_MODULE)
     except ImportError as error:
         raise RuntimeError(
             f"the JavaScript module {JS_MODULE!r} is not registered: load the core through medseal-core.js"
         ) from error
-    return PyodideBackend(noble)
+    return PyodideBackend(noble, load())

@@ -10,8 +10,10 @@ ignored) of the 32-byte key followed by a 4-byte check value, the first bytes of
 ``SHA-256("medseal-key-v1" + key)``. A mistyped or truncated key is refused instead of silently yielding a
 different set of pseudonyms.
 
+This one text form is what the CLI, the Thunderbird options page and the Outlook server export and import.
 The pure parts (:func:`generate_key`, :func:`export_key`, :func:`import_key`) run anywhere, Pyodide
-included; the file helpers are for the CLI. The key file must be private to its owner: on POSIX systems a
+included; :func:`read_key` reads a key file; the core writes no file (the CLI's ``key_file`` module does).
+The key file must be private to its owner: on POSIX systems a
 file that its group or others may read or write is refused (like ``ssh`` does for private keys), with the
 ``chmod`` that fixes it, because a leaked practice key lets anyone who also holds a message link its
 pseudonym back to a national number.
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from medseal.crypto.backend import get_backend
@@ -107,59 +108,3 @@ def read_key(path: Path) -> bytes:
         return import_key(text)
     except KeyFileError as exc:
         raise KeyFileError(f"{path}: {exc}") from None
-
-
-def _link_exclusive(tmp: Path, path: Path, text: bytes) -> None:
-    """Publish ``tmp`` as ``path`` unless ``path`` exists (``FileExistsError``), atomically where possible."""
-    try:
-        os.link(tmp, path)  # atomic, and never clobbers a colleague's key
-    except FileExistsError:
-        raise
-    except (OSError, AttributeError):  # no hard links here (file system, or Pyodide): exclusive create, then write
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
-def write_key(path: Path, key: bytes, *, overwrite: bool = False) -> None:
-    """Write ``key`` to ``path`` atomically with mode 0600, creating parent directories (mode 0700).
-
-    Without ``overwrite`` an existing file is left alone and :class:`KeyFileError` raised (replacing the key
-    changes every pseudonym of the practice).
-    """
-    text = (export_key(key) + "\n").encode("ascii")
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".key-", dir=path.parent)  # mode 0600
-    except OSError as exc:
-        raise KeyFileError(f"{path}: cannot create the practice key file ({exc.strerror})") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            _link_exclusive(tmp, path, text)
-    except FileExistsError:
-        raise KeyFileError(f"{path}: a practice key file already exists") from None
-    except OSError as exc:
-        raise KeyFileError(f"{path}: cannot write the practice key file ({exc.strerror})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def load_or_create_key(path: Path | None = None) -> bytes:
-    """The practice key at ``path`` (default :func:`default_key_path`), created on first use."""
-    path = path or default_key_path()
-    if not path.exists():
-        try:
-            write_key(path, generate_key())
-        except KeyFileError:
-            if not path.exists():  # lost no race: a real failure
-                raise
-    return read_key(path)

@@ -11,12 +11,24 @@ raises ``DependencyError``). In Pyodide neither library is available, so :func:`
   reproducible, and so are the envelopes (tests and cross-backend vectors).
 
 RC4 and MD5 stay pypdf's own: medseal never writes them (it only reads old PDFs with them).
+
+:func:`one_password_hash` also lets the PDFs of one envelope share their password hash. ISO 32000-2's
+algorithm 2.B (the R6 password hash) is slow on purpose, and pypdf runs it four times per PDF (U, UE, O, OE);
+inside the scope, every PDF encrypted with the same password reuses the first one's U and O salts, so the hash
+runs once per salt for the whole message, and each PDF still gets its own random file key (its UE/OE wrap that
+key under the shared, memoised key-encryption keys). An interceptor learns nothing new: the PDFs of one message
+already share their password, and guessing it costs the same per guess.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 from pypdf import _encryption, _writer
 from pypdf._crypt_providers import CryptBase
@@ -88,6 +100,74 @@ def _aes_ecb_decrypt(key: bytes, data: bytes) -> bytes:
     return get_backend().aes_ecb_decrypt(key, data)
 
 
+@dataclass
+class _SharedHash:
+    """One envelope's memo: algorithm 2.B results, and the U/O values of each (revision, password pair)."""
+
+    hashes: dict[tuple[int, bytes, bytes, bytes], bytes] = field(default_factory=dict)
+    values: dict[tuple[int, bytes, bytes], dict[str, bytes]] = field(default_factory=dict)
+
+
+_shared: ContextVar[_SharedHash | None] = ContextVar("medseal_shared_pdf_hash", default=None)
+_AlgV5: Any = _encryption.AlgV5
+_original_calculate_hash = _AlgV5.calculate_hash
+_original_generate_values = _AlgV5.generate_values
+
+
+def _calculate_hash(R: int, password: bytes, salt: bytes, udata: bytes) -> bytes:
+    shared = _shared.get()
+    if shared is None:
+        return bytes(_original_calculate_hash(R, password, salt, udata))
+    key = (R, password, salt, udata)
+    if key not in shared.hashes:
+        shared.hashes[key] = bytes(_original_calculate_hash(R, password, salt, udata))
+    return shared.hashes[key]
+
+
+def _generate_values(
+    R: int,
+    user_password: bytes,
+    owner_password: bytes,
+    key: bytes,
+    p: int,
+    metadata_encrypted: bool,
+) -> dict[str, bytes]:
+    shared = _shared.get()
+    if shared is None:
+        return dict(_original_generate_values(R, user_password, owner_password, key, p, metadata_encrypted))
+    user, owner = user_password[:127], owner_password[:127]
+    first = shared.values.get((R, user, owner))
+    if first is None:
+        first = dict(_original_generate_values(R, user, owner, key, p, metadata_encrypted))
+        shared.values[(R, user, owner)] = first
+        return first
+    u_value, o_value = first["/U"], first["/O"]
+    zero_iv = bytes(AES_BLOCK)
+    backend = get_backend()
+    return {
+        "/U": u_value,
+        "/UE": backend.aes_cbc_encrypt(_calculate_hash(R, user, u_value[40:48], b""), zero_iv, key),
+        "/O": o_value,
+        "/OE": backend.aes_cbc_encrypt(_calculate_hash(R, owner, o_value[40:48], u_value[:48]), zero_iv, key),
+        "/Perms": _AlgV5.compute_Perms_value(key, p, metadata_encrypted),
+    }
+
+
+@contextmanager
+def one_password_hash() -> Iterator[None]:
+    """Within the block, PDFs encrypted with one password share its algorithm 2.B hash (see the module doc)."""
+    token = _shared.set(_SharedHash())
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+_ALGV5_REPLACEMENTS: dict[str, object] = {
+    "calculate_hash": staticmethod(_calculate_hash),
+    "generate_values": staticmethod(_generate_values),
+}
+
 _REPLACEMENTS: dict[str, object] = {
     "aes_cbc_encrypt": _aes_cbc_encrypt,
     "aes_cbc_decrypt": _aes_cbc_decrypt,
@@ -115,8 +195,11 @@ def install() -> None:
             return
         _require(_encryption, tuple(_REPLACEMENTS))
         _require(_writer, ("secrets",))
+        _require(_AlgV5, (*_ALGV5_REPLACEMENTS, "compute_Perms_value"))
         for name, value in _REPLACEMENTS.items():
             setattr(_encryption, name, value)
+        for name, value in _ALGV5_REPLACEMENTS.items():
+            setattr(_AlgV5, name, value)
         setattr(_writer, "secrets", BackendSecrets)  # noqa: B010 - a module attribute, on purpose
         _installed = True
 
@@ -127,6 +210,7 @@ def installed() -> bool:
         _installed
         and all(getattr(_encryption, name) is value for name, value in _REPLACEMENTS.items())
         and getattr(_writer, "secrets", None) is BackendSecrets
+        and _AlgV5.__dict__["calculate_hash"] is _ALGV5_REPLACEMENTS["calculate_hash"]
     )
 
 

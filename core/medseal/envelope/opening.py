@@ -21,7 +21,8 @@ Header
       ending in ``.pdf``; inside, its original name and position.
     - All those PDFs share one password, carry ``/MedsealEnvelope`` in their catalogue and end with a
       ``%MEDSEAL-MAC-V1`` line (see :mod:`medseal.envelope.pdf`). Opening restores the original attachments in
-      their original order, then appends any other part that travelled in clear, unchanged.
+      their original order. Any other part found beside the envelope travelled in clear and may have been
+      added on the way: it is returned apart (:attr:`Opened.beside`), never mixed with the envelope's content.
 
 ``smime``
     The whole message body is one ``application/pkcs7-mime; smime-type=enveloped-data`` entity (AES-256-CBC,
@@ -60,12 +61,14 @@ def envelope_header(kind: Literal["pdf-password", "smime"]) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Opened:
-    """The original content of a protected message."""
+    """The original content of a protected message: only what was inside its envelope."""
 
     body_text: str | None
     body_html: str | None
     attachments: tuple[Attachment, ...]
     envelope: Literal["pdf-password", "smime", "none"] = "none"
+    #: Parts that travelled in clear beside the envelope (not the sender's sealed content: report them).
+    beside: tuple[Attachment, ...] = ()
 
 
 def _damaged_envelope(data: bytes) -> bool:
@@ -130,4 +133,4 @@ def open_message(
         raise InputError("this message is protected by a password: give the password you received")
     content = unseal(sealed, password)
     clear = tuple(part for part in parts if not is_envelope(part.data))
-    return Opened(content.body_text, content.body_html, content.attachments + clear, PDF_PASSWORD)
+    return Opened(content.body_text, content.body_html, content.attachments, PDF_PASSWORD, beside=clear)

@@ -441,6 +441,20 @@ def seal(
     outer = list(outer_names) if outer_names is not None else [a.filename for a in attachments]
     if len(outer) != len(attachments):
         raise ValueError("one outer name per attachment")
+    _pypdf_bridge.install()
+    with _pypdf_bridge.one_password_hash():
+        return _seal(body_text, body_html, attachments, password, title, outer, labels)
+
+
+def _seal(
+    body_text: str | None,
+    body_html: str | None,
+    attachments: Sequence[Attachment],
+    password: str,
+    title: str,
+    outer: Sequence[str],
+    labels: PageLabels | None,
+) -> tuple[Attachment, ...]:
     embedded: list[Attachment] = []
     places: list[int] = []
     sealed: list[tuple[str, bytes]] = []

@@ -1,176 +1,207 @@
-"""Office documents: OOXML (docx, and xlsx/pptx alike) and OpenDocument (odt, and ods/odp alike).
+"""Office documents: OOXML (docx, xlsx, pptx and their macro/template forms) and OpenDocument (odt, ods, odp).
 
-Both are zip packages of XML parts, read through :mod:`medseal.extract.archive` (zip-bomb guards) and the
-DOCTYPE-refusing expat of :mod:`medseal.extract.markup`. Text is gathered per paragraph: the runs of one
-paragraph are joined without separators (Word splits ``Du`` + ``pont`` across runs), paragraphs and cells end
-with a line break, tabs and breaks are kept. Headers, footers, notes and comments are read too (a recipient
-sees them); ``mc:Fallback`` copies of text boxes are skipped so text is not counted twice.
+Both are zip packages, read through :mod:`medseal.extract.archive` (zip-bomb guards, one decompression budget).
+An interceptor can open every member of the package, so every member is read — not a list of the parts we
+expect, which would miss the one we did not think of:
+
+- **Every XML member** (body, headers and footers, foot- and endnotes, comments and threaded comments,
+  ``people.xml``, ``docProps/core.xml``, ``app.xml``, ``custom.xml``, ``meta.xml``, ``styles.xml``, charts,
+  the glossary document, slide masters, layouts and notes, ``workbook.xml`` with its sheet names, pivot
+  caches, every ``.rels`` with its hyperlink targets, custom XML...) gives all its character data and all its
+  attribute values. Character data flows as a reader sees it: the runs of one paragraph are joined without
+  separators (Word splits ``Du`` + ``pont`` across runs), paragraphs, rows and other elements end a line, tabs
+  and cells become tabs; an element that is not a known text run (``<dc:creator>``, ``<vt:lpwstr>``) is
+  written ``creator: value``. Attribute values follow the part's text, one element a line
+  (``sheet name=Dupont Marie sheetId=1``), without repeats and without Word's revision ids.
+- **Numbers** stored as numbers — a national number in a spreadsheet cell (``<v>85073003328</v>``,
+  ``<v>8.5073003328E10</v>``, a pivot cache's ``<n v="..."/>``) — are written as their integer digits. The
+  ``<v>`` of a shared-string cell is an index into ``sharedStrings.xml`` (read on its own) and is left out.
+- **Every other member** goes through the general reader: embedded documents (a docx in a pptx, an
+  ``altChunk`` HTML or RTF part) are read recursively with the same limits; images follow the image rule of
+  :mod:`medseal.extract.media` (a photo in a report makes the document unreadable); embedded OLE objects,
+  macros (``vbaProject.bin``) and unknown binaries are unreadable. Embedded fonts (``.odttf``, ``.fntdata``,
+  ``.ttf``/``.otf`` under ``fonts/``) are the only binaries skipped: they hold glyphs, not text. The package's
+  own thumbnail (``Thumbnails/thumbnail.png``, ``docProps/thumbnail.jpeg``), a small rendering of the first
+  page, is held to the image rule's pixel size only.
 
 Password-protected OOXML files are not zips but OLE containers: :mod:`medseal.extract` refuses those.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from medseal.errors import UnreadableAttachment
-from medseal.extract.archive import find_member, read_member
+from medseal.extract.archive import read_member
 from medseal.extract.limits import Budget
-from medseal.extract.markup import new_xml_parser, parse_xml, xml_to_text
+from medseal.extract.markup import local_name, parse_xml
+from medseal.extract.media import image_text
 
-_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+__all__ = ["number_text", "office_kind", "office_to_text", "part_text"]
 
-
-@dataclass(frozen=True)
-class _Vocabulary:
-    """What the element names of one family mean for text (local names, namespace ignored)."""
-
-    text: frozenset[str]  # elements whose character data is text (empty: any character data inside `block`)
-    block: frozenset[str]  # elements that end a line
-    tab: frozenset[str]
-    newline: frozenset[str]
-    skip: frozenset[str]  # subtrees whose text is a duplicate or not shown
-
-
-_OOXML = _Vocabulary(
-    text=frozenset({"t", "delText", "instrText", "v"}),
-    block=frozenset({"p", "tr", "si", "c", "row", "txBody"}),
-    tab=frozenset({"tab", "tc"}),
-    newline=frozenset({"br", "cr"}),
-    skip=frozenset({"Fallback", "rPh"}),
+#: Elements whose character data is inline text: runs of one paragraph join without separators.
+_INLINE = frozenset(
+    {
+        "t", "delText", "instrText", "delInstrText", "v", "r", "span", "a", "s", "ins", "del", "hyperlink",
+        "smartTag", "fldSimple", "sdtContent", "bookmarkStart", "bookmarkEnd", "proofErr", "ruby", "rt",
+        "rubyBase", "note-citation", "sequence", "date", "time", "page-number", "author-name",
+    }
 )
-_ODF = _Vocabulary(
-    text=frozenset(),
-    block=frozenset({"p", "h", "table-row"}),
-    tab=frozenset({"tab", "table-cell"}),
-    newline=frozenset({"line-break"}),
-    skip=frozenset({"tracked-changes"}),
+_BLOCKS = frozenset(
+    {"p", "h", "tr", "si", "c", "row", "txBody", "table-row", "is", "comment", "note", "annotation", "item"}
 )
+_TABS = frozenset({"tab", "tc", "table-cell"})
+_NEWLINES = frozenset({"br", "cr", "line-break"})
+#: Attributes that are layout codes, never text: Word's revision and paragraph ids (hex), cell references.
+_NOISE_ATTRIBUTES = frozenset(
+    {"rsidR", "rsidRPr", "rsidRDefault", "rsidP", "rsidDel", "rsidSect", "rsidTr", "paraId", "textId", "rsid"}
+    | {"r", "s", "t", "spans", "dyDescent"}  # spreadsheet cell and row references, style and type codes
+)
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+|[-+]?\d+\.0+")
+_FONTS = re.compile(r"(^|/)fonts?/[^/]+\.(odttf|fntdata|ttf|otf)$|\.(odttf|fntdata)$", re.I)
+_THUMBNAIL = re.compile(r"^(Thumbnails/thumbnail|docProps/thumbnail)\.(png|jpe?g|gif|bmp)$", re.I)
+_XML_EXTENSIONS = frozenset({".xml", ".rels", ".vml"})
 
 
-def _local(name: str) -> str:
-    return name.rpartition(" ")[2]
+def number_text(value: str) -> str:
+    """A number written in exponent form or with a zero fraction, as its integer digits:
+    ``8.5073003328E10`` -> ``85073003328`` (how a spreadsheet stores a national number typed as a number)."""
+    text = value.strip()
+    if not _NUMBER.fullmatch(text):
+        return value
+    try:
+        number = float(text)
+    except ValueError:
+        return value
+    if number.is_integer() and abs(number) < 1e17:
+        return str(int(number))
+    return value
 
 
-class _Collector:
-    """Expat handlers gathering the text of one XML part of an office package."""
+class _PartText:
+    """Parser target gathering the text and the attribute values of one XML part of an office package."""
 
-    def __init__(self, vocab: _Vocabulary) -> None:
-        self.vocab = vocab
+    def __init__(self) -> None:
         self.parts: list[str] = []
-        self.in_text = 0  # depth inside elements whose character data counts
-        self.skipping = 0  # depth inside a skipped subtree
-        self.shared_cell = False  # xlsx: this cell's <v> is an index into sharedStrings.xml, not a value
-        self.in_value = False
-        self.cells: list[tuple[int, str]] = []  # ODF: (position in parts, office:value) of open cells
+        self.attributes: dict[str, None] = {}
+        self.stack: list[tuple[str, bool]] = []  # (local name, has written its label)
+        self.shared_cell = False  # xlsx: this cell's <v> is an index into sharedStrings.xml
 
-    def counts(self, local: str) -> bool:
-        vocab = self.vocab
-        return local in vocab.text or (not vocab.text and local in vocab.block)
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        if self.skipping or local in self.vocab.skip:
-            self.skipping += 1
-            return
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = local_name(tag)
         if local == "c":
             self.shared_cell = attrs.get("t") == "s"
-        elif local == "v":
-            self.in_value = True
-        elif local == "s" and self.vocab is _ODF:
-            count = attrs.get(f"{_TEXT_NS} c", "1")
+        if local == "s":  # ODF <text:s text:c="n"/>: n spaces
+            count = next((v for k, v in attrs.items() if local_name(k) == "c"), "1")
             self.parts.append(" " * min(int(count) if count.isdigit() else 1, 100))
-        elif local == "table-cell":
-            self.cells.append((len(self.parts), attrs.get(f"{_OFFICE_NS} value", "")))
-        if local in self.vocab.tab:
+        if local in _TABS:
             self.parts.append("\t")
-        elif local in self.vocab.newline:
+        elif local in _NEWLINES:
             self.parts.append("\n")
-        if self.counts(local):
-            self.in_text += 1
+        said = [
+            f"{local_name(k)}={number_text(v).strip()}"
+            for k, v in attrs.items()
+            if v.strip() and local_name(k) not in _NOISE_ATTRIBUTES
+        ]
+        if said:
+            self.attributes[f"{local} {' '.join(said)}"] = None
+        self.stack.append((local, False))
 
-    def end(self, name: str) -> None:
-        if self.skipping:
-            self.skipping -= 1
-            return
-        local = _local(name)
-        if local == "v":
-            self.in_value = False
-        elif local == "table-cell" and self.cells:
-            # a number may be displayed rounded ("8,51E+10"): keep its exact value when it is not shown
-            at, value = self.cells.pop()
-            if value and value not in "".join(self.parts[at:]):
-                self.parts.append(" " + value)
-        if self.counts(local):
-            self.in_text -= 1
-        if local in self.vocab.block:
+    def end(self, _tag: str) -> None:
+        local, labelled = self.stack.pop()
+        if local in _BLOCKS or labelled:
             self.parts.append("\n")
 
     def data(self, text: str) -> None:
-        if self.in_text > 0 and not self.skipping and not (self.in_value and self.shared_cell):
-            self.parts.append(text)
+        if not self.stack or not text.strip():
+            if self.stack and self.stack[-1][0] in _INLINE | _BLOCKS:
+                self.parts.append(text)  # spaces inside a run or a paragraph are text too
+            return
+        local, labelled = self.stack[-1]
+        if local == "v":
+            if self.shared_cell:
+                return
+            text = number_text(text)
+        elif local not in _INLINE and local not in _BLOCKS and not labelled:
+            self.parts.append(f"\n{local}: ")
+            self.stack[-1] = (local, True)
+        self.parts.append(text)
+
+    def close(self) -> None:
+        return None
 
 
-def _part_text(data: bytes, vocab: _Vocabulary) -> str:
-    """Text of one XML part of an office package, following ``vocab``."""
-    collector = _Collector(vocab)
-    parser = new_xml_parser(namespaces=True)
-    parser.StartElementHandler = collector.start
-    parser.EndElementHandler = collector.end
-    parser.CharacterDataHandler = collector.data
-    parse_xml(parser, data)
-    lines = "".join(collector.parts).splitlines()
-    return "\n".join(line.rstrip() for line in lines if line.strip())
-
-
-_OOXML_PARTS = re.compile(
-    r"(word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml"
-    r"|xl/(sharedStrings|worksheets/sheet\d+|comments\d*)\.xml"
-    r"|ppt/(slides/slide\d+|notesSlides/notesSlide\d+|comments/comment\d+)\.xml)"
-)
-_ODF_PARTS = ("content.xml", "styles.xml")
-_PROPERTIES = ("docProps/core.xml", "meta.xml")
+def part_text(data: bytes) -> tuple[str, list[str]]:
+    """One XML part of an office package: its character data as text, and its attribute lines."""
+    target = _PartText()
+    parse_xml(data, target)
+    lines = [line.rstrip() for line in "".join(target.parts).splitlines() if line.strip()]
+    return "\n".join(lines), list(target.attributes)
 
 
 def office_kind(archive: zipfile.ZipFile) -> str | None:
     """``ooxml`` or ``odf`` when the zip is an office package, else None."""
     names = set(archive.namelist())
-    if "[Content_Types].xml" in names and any(_OOXML_PARTS.fullmatch(n) for n in names):
+    if "[Content_Types].xml" in names:
         return "ooxml"
-    if "content.xml" in names and ("mimetype" in names or "META-INF/manifest.xml" in names):
+    if "mimetype" in names or "META-INF/manifest.xml" in names:
         return "odf"
     return None
 
 
-_PART_ORDER = ("document", "sharedStrings", "sheet", "slide", "header", "footer", "footnotes", "endnotes")
+def _is_xml(name: str, data: bytes) -> bool:
+    if posixpath.splitext(name.lower())[1] in _XML_EXTENSIONS:
+        return True
+    head = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<?xml")
+
+
+_PART_ORDER = (
+    "document", "sharedStrings", "sheet", "slide", "content", "header", "footer", "footnotes", "endnotes",
+    "comments", "styles", "meta", "core",
+)
 
 
 def _reading_order(name: str) -> tuple[int, tuple[object, ...]]:
-    """Body first, then headers, footers, notes and comments; ``sheet10`` after ``sheet9``."""
+    """Body first, then headers, footers, notes, comments, styles and properties, then the rest (as stored);
+    ``sheet10`` after ``sheet9``."""
     stem = name.rsplit("/", 1)[-1]
     rank = next((i for i, prefix in enumerate(_PART_ORDER) if stem.startswith(prefix)), len(_PART_ORDER))
     return rank, tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
 
-def _members(archive: zipfile.ZipFile, kind: str) -> Iterable[zipfile.ZipInfo]:
-    if kind == "ooxml":
-        chosen = sorted((n for n in archive.namelist() if _OOXML_PARTS.fullmatch(n)), key=_reading_order)
-    else:
-        chosen = [n for n in _ODF_PARTS if find_member(archive, n)]
-    return [archive.getinfo(n) for n in chosen]
-
-
-def office_to_text(archive: zipfile.ZipFile, kind: str, budget: Budget) -> str:
-    """Text of an OOXML or ODF package: body, headers and footers, notes, comments, then the title etc."""
-    vocab = _OOXML if kind == "ooxml" else _ODF
-    texts = [_part_text(read_member(archive, m, budget), vocab) for m in _members(archive, kind)]
-    for name in _PROPERTIES:
-        if (member := find_member(archive, name)) is not None:
-            texts.append(xml_to_text(read_member(archive, member, budget)))
-    if not texts:
+def office_to_text(
+    archive: zipfile.ZipFile, budget: Budget, read_other: Callable[[str, bytes], str]
+) -> str:
+    """Text of every member of an OOXML or ODF package, body first; then the attribute values of every XML
+    part, then the member names. ``read_other(name, data)`` reads a member that is not XML (the general
+    reader, one nesting level down)."""
+    texts: list[str] = []
+    attributes: dict[str, None] = {}
+    names: list[str] = []
+    xml_parts = 0
+    members = sorted((m for m in archive.infolist() if not m.is_dir()), key=lambda m: _reading_order(m.filename))
+    for member in members:
+        names.append(member.filename)
+        if _FONTS.search(member.filename):
+            continue
+        data = read_member(archive, member, budget)
+        if not data.strip():
+            continue
+        if _is_xml(member.filename, data):
+            text, said = part_text(data)
+            texts.append(text)
+            attributes.update(dict.fromkeys(said))
+            xml_parts += 1
+        elif member.filename == "mimetype":
+            names.append(data.decode("latin-1"))
+        elif _THUMBNAIL.match(member.filename):
+            texts.append(image_text(data, budget, rendering=True))
+        else:
+            texts.append(read_other(member.filename, data))
+    if not xml_parts:
         raise UnreadableAttachment("office document without content")
-    return "\n".join(t for t in texts if t)
+    return "\n".join(t for t in (*texts, *attributes, *names) if t)

@@ -10,8 +10,11 @@ cost. Whenever a page holds something this reader does not handle (a Type 3 or v
 more deeply than three parentheses, a font that pypdf cannot model), that page goes to pypdf's
 ``extract_text`` instead: slower, never less complete.
 
-Also read: form-field values, annotation contents (comments, sticky notes) and the document title, subject
-and keywords, which a recipient sees as well.
+Also read (:func:`document_text`), since a recipient's viewer shows them or a tool extracts them: every
+string of every object reachable from the trailer (document information, outlines, annotations and their
+authors, form field names and values, named destinations, link and JavaScript actions), XMP metadata and
+embedded files (through the general reader, with the same limits). A picture larger than a logo (a scanned
+page, a photo) makes the PDF unreadable: its pixels cannot be checked.
 
 Refused with :class:`UnreadableAttachment`: a PDF that needs a password (``"encrypted PDF"``; one with an
 empty user password opens in any viewer and is read), more pages than the limit, or one pypdf cannot parse.
@@ -19,7 +22,6 @@ empty user password opens in any viewer and is read), more pages than the limit,
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import re
@@ -106,21 +108,23 @@ class _Font:
             raise _Fallback from exc
 
     def _load(self, font_dict: Any) -> None:
-        from pypdf.generic._font import Font  # pypdf's own font model (encodings, ToUnicode, widths)
+        from medseal._pypdf_compat import font_model  # pypdf's own font model (encodings, ToUnicode, widths)
 
         if font_dict.get("/Subtype") == "/Type3" or str(font_dict.get("/Encoding", "")).endswith("-V"):
             raise _Fallback
-        font = Font.from_font_resource(font_dict)
+        font = font_model(font_dict)
         if not font.interpretable:
             raise _Fallback
         encoding = font.encoding
-        mapping = {ord(k): v for k, v in font.character_map.items() if isinstance(k, str) and len(k) == 1}
+        mapping: dict[int, str] = {
+            ord(k): v for k, v in font.character_map.items() if isinstance(k, str) and len(k) == 1
+        }
         self.simple = isinstance(encoding, dict)
         self.codec = "latin-1"
         if isinstance(encoding, dict):  # one table: byte -> encoding's char -> ToUnicode's text
             self.translation: dict[int, str] = {}
             for code in range(256):
-                char = encoding.get(code, chr(code))
+                char: str = encoding.get(code, chr(code))
                 self.translation[code] = mapping.get(ord(char), char) if len(char) == 1 else char
         else:
             self.codec = encoding
@@ -409,29 +413,120 @@ def page_text(page: Any, fonts: dict[int, _Font], budget: list[int]) -> str:
     return "".join(reader.out)
 
 
-def _extras(reader: Any) -> list[str]:
-    """Form-field values, annotation contents, title/subject/keywords: best effort, never fatal."""
+#: Image XObjects larger than this (pixels, or longest side) are a scan or a photo: the PDF is unreadable.
+_PICTURE_PIXELS = 90_000
+_PICTURE_SIDE = 800
+_MAX_OBJECTS = 200_000
+_SKIPPED_KEYS = frozenset({"/Parent", "/Font", "/ColorSpace", "/ExtGState", "/Pattern", "/Encrypt", "/ID"})
+_STANDARD_INFO = frozenset(
+    {"/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Producer", "/CreationDate", "/ModDate", "/Trapped"}
+)
+_STRING_KEYS_OF_DICTS = frozenset({"/Info", "/Dests"})  # their keys are text too (custom properties, names)
+
+
+def _string(value: Any) -> str:
+    from pypdf.generic import ByteStringObject
+
+    if isinstance(value, ByteStringObject):
+        raw = bytes(value)
+        printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in raw)
+        return raw.decode("latin-1") if raw and printable >= 0.9 * len(raw) else ""
+    return str(value)
+
+
+def _stream_text(stream: Any, name: str, read_embedded: Callable[[str, bytes], str]) -> str:
+    """Text of a stream that is not page content: XMP metadata, an embedded file, JavaScript; images are
+    checked against the picture rule; fonts, colour profiles and the like hold no text."""
+    kind = stream.get("/Type")
+    subtype = stream.get("/Subtype")
+    if subtype == "/Image":
+        width, height = int(stream.get("/Width", 0) or 0), int(stream.get("/Height", 0) or 0)
+        if width * height > _PICTURE_PIXELS or max(width, height) > _PICTURE_SIDE:
+            raise UnreadableAttachment(f"PDF with a picture ({width}x{height} px): a scan or a photo cannot be checked")
+        return ""
+    if kind == "/Metadata" or subtype == "/XML":
+        from medseal.extract.markup import xml_to_text
+
+        data = stream.get_data()
+        try:
+            return xml_to_text(data)
+        except UnreadableAttachment:
+            return read_embedded("metadata.xml", data)
+    if kind == "/EmbeddedFile":  # one not reached through a file specification
+        return read_embedded("embedded", stream.get_data())
+    if name == "/JS":
+        return read_embedded("script.js", stream.get_data())
+    return ""
+
+
+def _embedded_files(filespec: Any, read_embedded: Callable[[str, bytes], str], seen: set[Any]) -> list[str]:
+    """The files of a file specification (``/EF``), read through ``read_embedded`` under their own name."""
+    from pypdf.generic import IndirectObject
+
+    name = _string(filespec.get("/UF") or filespec.get("/F") or "") or "embedded"
+    out = [name]
+    for ref in filespec["/EF"].get_object().values():
+        if isinstance(ref, IndirectObject):
+            seen.add((ref.idnum, ref.generation))
+        out.append(read_embedded(name, ref.get_object().get_data()))
+    return out
+
+
+def document_text(reader: Any, read_embedded: Callable[[str, bytes], str]) -> list[str]:
+    """Everything in a PDF besides the page text: every string of every object reachable from the trailer
+    (document information, outlines, annotations, form field names and values, named destinations, actions),
+    the keys of the information and destination dictionaries, XMP metadata, embedded files (read through
+    ``read_embedded``) and JavaScript. Page content streams are read by :func:`page_text`, not here."""
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        DictionaryObject,
+        IndirectObject,
+        NameObject,
+        StreamObject,
+        TextStringObject,
+    )
+
     out: list[str] = []
-    with contextlib.suppress(Exception):  # a broken form must not hide the page text already read
-        out += [str(v) for v in (reader.get_form_text_fields() or {}).values() if v]
-    with contextlib.suppress(Exception):  # idem for a broken information dictionary
-        info = reader.metadata or {}
-        out += [str(info[k]) for k in ("/Title", "/Subject", "/Keywords") if info.get(k)]
-    return out
+    seen: set[tuple[int, int]] = set()
+    todo: list[tuple[Any, str]] = [(reader.trailer, "")]
+    visited = 0
+    while todo:
+        value, key = todo.pop()
+        if isinstance(value, IndirectObject):
+            ident = (value.idnum, value.generation)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            value = value.get_object()
+        visited += 1
+        if visited > _MAX_OBJECTS:
+            raise UnreadableAttachment("PDF with too many objects")
+        if isinstance(value, (TextStringObject, ByteStringObject)):
+            if text := _string(value).strip():
+                out.append(text)
+        elif isinstance(value, DictionaryObject):
+            if isinstance(value, StreamObject):
+                out.append(_stream_text(value, key, read_embedded))
+            if key in _STRING_KEYS_OF_DICTS:
+                out += [k[1:] for k in value if isinstance(k, NameObject) and k not in _STANDARD_INFO]
+            if "/EF" in value:
+                out += _embedded_files(value, read_embedded, seen)
+            todo += [(child, str(k)) for k, child in value.items() if k not in _SKIPPED_KEYS and k != "/EF"]
+        elif isinstance(value, ArrayObject):
+            todo += [(item, key) for item in value]
+    return [t for t in out if t]
 
 
-def _annotations(page: Any) -> list[str]:
-    out = []
-    with contextlib.suppress(Exception):  # annotations are extras; the page text is what matters
-        for annot in page.get("/Annots") or []:
-            contents = annot.get_object().get("/Contents")
-            if contents:
-                out.append(str(contents))
-    return out
+def _no_embedded(_name: str, _data: bytes) -> str:
+    raise UnreadableAttachment("PDF with an embedded file")
 
 
-def pdf_to_text(data: bytes, limits: Limits) -> str:
-    """Every page's text, then form fields, annotations and title; raises UnreadableAttachment."""
+def pdf_to_text(
+    data: bytes, limits: Limits, read_embedded: Callable[[str, bytes], str] = _no_embedded
+) -> str:
+    """Every page's text, then every other string and stream of the document (:func:`document_text`);
+    embedded files go to ``read_embedded(name, data)``. Raises UnreadableAttachment."""
     from pypdf import PdfReader
 
     try:
@@ -455,19 +550,12 @@ def pdf_to_text(data: bytes, limits: Limits) -> str:
             page = pages[index]
             text = page_text(page, fonts, budget)
             parts.append(text)
-            parts += _annotations(page)
             chars += len(text)
             if chars > limits.max_text_chars:
                 raise UnreadableAttachment("too much text to scan")
-        parts += _extras(reader)
+        parts += document_text(reader, read_embedded)
     except UnreadableAttachment:
         raise
     except Exception as exc:  # pypdf raises many types on malformed files; all mean "cannot be read"
         raise UnreadableAttachment("corrupt PDF") from exc
     return check_text("\n".join(p for p in parts if p), limits)
-
-
-def is_pdf(data: bytes) -> bool:
-    """True when ``data`` carries a PDF header (allowed anywhere in the first KiB)."""
-    return b"%PDF-" in data[:1024]
-

@@ -1,40 +1,45 @@
-"""Rich Text Format, the letter format many Belgian medical record systems still export.
+"""Rich Text Format, the letter format many Belgian medical record systems still export, read by striprtf.
 
-A small reader of the RTF 1.x syntax: groups, control words, ``\\'hh`` bytes in the document code page
-(``\\ansicpg``), ``\\uN`` Unicode characters with their ``\\ucN`` fallbacks skipped, ``\\bin`` data jumped
-over, and the destinations that are not text (font and colour tables, style sheets, pictures, embedded
-objects, ``\\*`` extensions) left out. Paragraph, line and cell marks become line breaks and tabs.
+striprtf gives the body text (code pages, ``\\uN`` characters, hidden ``\\v`` text included: it does not
+hide anything). It also skips every "destination" group, some of which a recipient sees or can open: the
+document properties (``\\info``: title, subject, author, keywords, comment, company, operator...), headers
+and footers, foot- and endnotes, comments (``\\annotation`` and its author), text boxes, form fields, index
+and table-of-contents entries, document variables, field instructions (``MERGEFIELD``, hyperlink targets).
+Before striprtf runs, the control word that opens each of those groups is replaced by a paragraph mark, so
+that striprtf reads them as ordinary text, each on a line of its own. Groups that hold no text (font and
+colour tables, style sheets, theme data) stay skipped.
+
+Refused: an RTF with an embedded object (``\\objdata``: an OLE binary medseal cannot read), or with a picture
+larger than a decorative image (:data:`medseal.extract.media.DECORATIVE_BYTES`): a scan pasted in a letter.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-_TOKEN = re.compile(
-    rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?"  # control word
-    rb"|\\'([0-9a-fA-F]{2})"  # byte in the document code page
-    rb"|\\([^a-zA-Z'])"  # control symbol
-    rb"|([{}])"
-    rb"|[\r\n]+"
-    rb"|([^\\{}\r\n]+)",
-    re.S,
+from striprtf import striprtf
+
+from medseal.errors import UnreadableAttachment
+from medseal.extract.media import DECORATIVE_BYTES
+
+__all__ = ["is_rtf", "rtf_to_text"]
+
+_striprtf: Callable[..., str] = striprtf.rtf_to_text
+
+_TEXT_DESTINATIONS = (
+    "info", "title", "subject", "author", "keywords", "comment", "doccomm", "operator", "company", "category",
+    "manager", "hlinkbase", "header", "headerl", "headerr", "headerf", "footer", "footerl", "footerr",
+    "footerf", "footnote", "annotation", "atnauthor", "atnid", "atnref", "atndate", "dptxbxtext", "shptxt",
+    "txe", "xe", "tc", "docvar", "fldinst", "ffname", "ffdeftext", "ffhelptext", "ffstattext", "ffl",
+    "datafield", "bkmkstart", "userprops", "propname", "staticval", "sv", "sn", "objalias", "objname", "pntext",
+    "pntxta", "pntxtb", "listtext", "mmodsoname", "mmquery", "mmaddfieldname", "mmmailsubject", "htmltag",
+    "mhtmltag",
 )
-_SKIPPED = frozenset(
-    b"fonttbl colortbl stylesheet listtable listoverridetable revtbl rsidtbl filetbl pict object objdata "
-    b"themedata colorschememapping datastore latentstyles xmlnstbl generator mmathPr pgdsctbl fldinst "
-    b"wgrffmtfilter defchp defpap".split()
+_TOKENS = re.compile(
+    r"\\[\\{}]|[{}]|(?:\\\*[ \r\n]*)?\\(?:" + "|".join(_TEXT_DESTINATIONS) + r")(?![a-zA-Z])(?:-?\d+)? ?"
 )
-_BREAKS = {
-    b"par": "\n", b"line": "\n", b"sect": "\n", b"page": "\n", b"row": "\n", b"tab": "\t", b"cell": "\t",
-}
-_SPECIAL = {
-    b"emdash": "\u2014", b"endash": "\u2013", b"bullet": "\u2022", b"lquote": "\u2018", b"rquote": "\u2019",
-    b"ldblquote": "\u201c", b"rdblquote": "\u201d", b"emspace": " ", b"enspace": " ", b"qmspace": " ",
-}
-_PROPERTIES = frozenset(
-    b"title subject author keywords comment doccomm operator company category manager".split()
-)
-_SYMBOLS = {b"~": " ", b"_": "-", b"-": "", b"\\": "\\", b"{": "{", b"}": "}", b"\n": "\n", b"\r": "\n"}
+_PICTURE = re.compile(r"\\pict\b[^{}]*?([0-9a-fA-F\s]{2048,})")
 
 
 def is_rtf(data: bytes) -> bool:
@@ -42,89 +47,40 @@ def is_rtf(data: bytes) -> bool:
     return data.lstrip()[:5] == b"{\\rtf"
 
 
-def _codec(page: int) -> str:
-    name = f"cp{page}"
-    try:
-        "".encode(name)
-    except LookupError:
-        return "cp1252"
-    return name
+def _open_destinations(text: str) -> str:
+    """The RTF with each text destination's control word replaced by a paragraph mark, and one more before
+    the brace that closes its group: striprtf then reads it as text on lines of its own."""
+    out: list[str] = []
+    stack: list[bool] = []  # per open group: is it a text destination?
+    last = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        out.append(text[last : match.start()])
+        last = match.end()
+        if token == "{":
+            stack.append(False)
+        elif token == "}":
+            if stack and stack.pop():
+                out.append("\\par ")
+        elif token[0] == "\\" and token[1:2] not in ("\\", "{", "}"):
+            if stack:
+                stack[-1] = True
+            token = "\\par "
+        out.append(token)
+    out.append(text[last:])
+    return "".join(out)
 
 
 def rtf_to_text(data: bytes) -> str:
-    """The visible text of an RTF document."""
-    out: list[str] = []
-    pending = bytearray()  # \'hh bytes, decoded together (double-byte code pages)
-    codec = "cp1252"
-    skip_group = False
-    uc = 1
-    own_line = False  # a document property (title, subject...): on a line of its own
-    stack: list[tuple[bool, int, bool]] = []
-    to_skip = 0  # fallback characters still to drop after a \uN
-    pos = 0
-    size = len(data)
-
-    def flush() -> None:
-        if pending:
-            out.append(pending.decode(codec, errors="replace"))
-            pending.clear()
-
-    while pos < size:
-        match = _TOKEN.match(data, pos)
-        if match is None:  # a lone backslash at the very end
-            break
-        pos = match.end()
-        word, arg, hexbyte, symbol, brace, text = match.groups()
-        if hexbyte is not None:
-            if to_skip:
-                to_skip -= 1
-            elif not skip_group:
-                pending.append(int(hexbyte, 16))
-            continue
-        flush()
-        if brace == b"{":
-            stack.append((skip_group, uc, own_line))
-            own_line = False
-            continue
-        if brace == b"}":
-            if own_line:
-                out.append("\n")
-            skip_group, uc, own_line = stack.pop() if stack else (False, 1, False)
-            to_skip = 0
-            continue
-        if text is not None:
-            if to_skip:
-                dropped, text = text[:to_skip], text[to_skip:]
-                to_skip -= len(dropped)
-            if not skip_group and text:
-                out.append(text.decode(codec, errors="replace"))
-            continue
-        if symbol is not None:
-            if symbol == b"*":
-                skip_group = True
-            elif not skip_group:
-                out.append(_SYMBOLS.get(symbol, ""))
-            continue
-        if word is None:  # bare line breaks are not text in RTF
-            continue
-        number = int(arg) if arg else None
-        if word == b"bin" and number:
-            pos += max(number, 0)
-        elif word == b"ansicpg" and number:
-            codec = _codec(number)
-        elif word == b"uc" and number is not None:
-            uc = max(number, 0)
-        elif word == b"u" and number is not None:
-            code = number % 65536  # negative values are how RTF writes code points above 32767
-            if not skip_group and not 0xD800 <= code < 0xE000:
-                out.append(chr(code))
-            to_skip = uc
-        elif word in _SKIPPED:
-            skip_group = True
-        elif word in _PROPERTIES and not skip_group:
-            out.append("\n")
-            own_line = True
-        elif not skip_group:
-            out.append(_BREAKS.get(word) or _SPECIAL.get(word, ""))
-    flush()
-    return "".join(out)
+    """Every text of an RTF document: body, hidden text, properties, headers, footers, notes and comments."""
+    text = data.decode("cp1252", errors="replace")
+    if "\\objdata" in text:
+        raise UnreadableAttachment("RTF with an embedded object (cannot be read)")
+    for picture in _PICTURE.finditer(text):
+        if len(re.sub(r"\s", "", picture.group(1))) // 2 > DECORATIVE_BYTES:
+            raise UnreadableAttachment("RTF with a picture: a photo or a scan cannot be checked")
+    opened = _open_destinations(text)
+    try:
+        return str(_striprtf(opened, errors="replace"))
+    except Exception as exc:  # striprtf raises what its parser meets (ValueError, IndexError...)
+        raise UnreadableAttachment("corrupt RTF") from exc

@@ -26,8 +26,11 @@ import * as noble from "./medseal-noble.js";
 const GLUE_PY = `
 import base64, importlib, io, json
 
-def call(name, *args):
-    """medseal.service.<name> with JSON strings in and out (analyse_json/protect_json are its own bridge)."""
+def call(name, *encoded):
+    """medseal.service.<name> with UTF-8 JSON bytes in and a JSON string out (analyse_json/protect_json are
+    its own bridge). The arguments arrive as Uint8Array: a JS string would be copied into Python character by
+    character by JavaScript code, which Thunderbird without its baseline JIT runs in the interpreter."""
+    args = [arg.to_bytes().decode("utf-8") for arg in encoded]
     service = importlib.import_module("medseal.service")
     if name in ("analyse", "protect"):
         return getattr(service, f"{name}_json")(*args)
@@ -171,7 +174,8 @@ function ready() {
 
 async function callService(name, ...args) {
   const { call } = ready();
-  return JSON.parse(call(name, ...args.map((arg) => JSON.stringify(arg))));
+  const encoder = new TextEncoder();
+  return JSON.parse(call(name, ...args.map((arg) => encoder.encode(JSON.stringify(arg)))));
 }
 
 /** medseal.service.analyse: the change set preview for a compose snapshot (no encryption done). */

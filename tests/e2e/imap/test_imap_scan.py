@@ -194,7 +194,7 @@ def test_resume_with_state_in_several_runs(
     sources: list[str] = []
     for _ in range(3):
         run = scan(dovecot, password_file, "--state", str(state), "--max-messages", "15",
-                   "--summary", str(tmp_path / "summary.json"))
+                   "--summary", str(tmp_path / "summary.json"), "--force")
         assert run.returncode in (0, 1), run.stderr
         sources += [m["source"] for m in json.loads(run.stdout)["messages"]]
         assert state.stat().st_mode & 0o077 == 0
@@ -380,6 +380,16 @@ def test_no_password_says_how_to_give_one(dovecot: Dovecot) -> None:
 def test_imaps_to_a_starttls_port_says_so(dovecot: Dovecot, password_file: Path) -> None:
     result = scan(dovecot, password_file, target=url(dovecot.imap_port))
     assert result.returncode == 2 and "use imap:// for a STARTTLS port" in result.stderr
+
+
+def test_summary_never_replaces_a_file_unasked(dovecot: Dovecot, password_file: Path, tmp_path: Path) -> None:
+    existing = tmp_path / "report.html"
+    existing.write_text("the DPO's previous report")
+    result = scan(dovecot, password_file, "--report", str(existing))
+    assert result.returncode == 2 and "--force" in result.stderr
+    assert existing.read_text() == "the DPO's previous report"
+    clash = scan(dovecot, password_file, "--summary", str(password_file))
+    assert clash.returncode == 2 and "would overwrite an input" in clash.stderr
 
 
 def test_connection_refused(password_file: Path, dovecot: Dovecot) -> None:
