@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medseal.errors import InputError
-from medseal.model import Where
+from medseal.model import Message, Where
 from medseal.parse import parse_message
 from medseal.scan import ScanContext, scan_message, scan_text
 from medseal_cli.audit_report import (
@@ -308,6 +308,8 @@ def run(args: argparse.Namespace) -> int:
             yield from folder.items() if folder is not None else _file_items(name)
 
     _CONTEXT[:] = [context]
+    if args.jobs > 1:  # build the directory index and the detectors' caches once, before the workers fork
+        scan_message(Message(subject="warm-up", text_body="Marie Dupont 85.07.30-033.28", to=("a@b.be",)), context)
     found = input_error = False
     from medseal_cli.audit_log import audit_scan
 
