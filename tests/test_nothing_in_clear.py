@@ -5,7 +5,7 @@ Each test draws an identifier (a national or BIS number built from the rules, or
 a way of writing it, and a carrier — a header field, the subject, a body, an attachment, a file name, an archive
 member, an attached message one or two levels down — builds the raw message, protects it for a gmail.com
 recipient and reads the result as an interceptor would. Carriers and variants that need the canonical text
-(detect) or the full document reading (extract) are marked ``xfail`` until those branches are merged.
+(detect) and the full document reading (extract) are covered like the rest.
 """
 
 from __future__ import annotations
@@ -330,7 +330,6 @@ def hidden_names(draw: st.DrawFn) -> Identifier:
     return Identifier(f"{first} {last[:cut]}\u200b{last[cut:]}", names=(last,))
 
 
-@pytest.mark.xfail(reason="needs detect branch (canonical text)", strict=False)
 @pytest.mark.parametrize("carrier", ["subject", "X-Patient", "To display name", "Content-Description", "body text"])
 @FAST
 @given(identifier=st.one_of(unicode_numbers(), hidden_names()))
@@ -340,7 +339,6 @@ def test_unicode_variants_are_no_way_out(carrier: str, identifier: Identifier) -
         assert_nothing_in_clear(output, niss=identifier.niss, names=identifier.names)
 
 
-@pytest.mark.xfail(reason="needs detect branch (numbers glued to letters)", strict=False)
 @pytest.mark.parametrize("carrier", ["subject", "PDF file name", "X-Patient"])
 @FAST
 @given(compact=niss_numbers(), glue=st.sampled_from(("NISS{}", "{}a", "Dupont{}")))
@@ -350,7 +348,7 @@ def test_glued_numbers_are_no_way_out(carrier: str, compact: str, glue: str) -> 
         assert_nothing_in_clear(output, niss=[compact])
 
 
-# --- document parts: read once the extract branch is merged ---------------------------------------------------
+# --- document parts ----------------------------------------------------------------------------------------
 
 
 def _docx(core_title: str) -> bytes:
