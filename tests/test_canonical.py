@@ -100,3 +100,21 @@ def test_foldings() -> None:
     assert match_fold("Dupоnt Søren") == "dupont soren"  # Cyrillic о, Danish ø
     assert latin_lookalikes("DUPОNT Рeeters") == "DUPONT Peeters"
     assert len(match_fold("Ωмега")) == 5
+
+
+def test_shipped_unicode_tables_are_what_this_python_computes() -> None:
+    """The tables are shipped per Unicode version (``tools/unicode_tables.py``); the running version's must be
+    exactly the computed one, and every shipped file names its version."""
+    import importlib.resources
+    import json
+    import unicodedata
+
+    from medseal import canonical as module
+
+    folder = importlib.resources.files("medseal") / "data" / "unicode"
+    shipped = {p.name: json.loads(p.read_text("utf-8")) for p in folder.iterdir() if p.name.endswith(".json")}
+    assert shipped and all(name == f"{data['unicode']}.json" for name, data in shipped.items())
+    assert all(len(data["from"]) == len(data["to"]) > 1000 for data in shipped.values())
+    assert module._shipped() == shipped.get(f"{unicodedata.unidata_version}.json")
+    if module._shipped() is not None:
+        assert module._shipped() == module.table_data()

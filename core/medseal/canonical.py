@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import bisect
 import functools
+import json
 import re
 import sys
 import unicodedata
 from dataclasses import dataclass
+from typing import cast
 
 __all__ = ["Canonical", "canonical", "fold", "fold_char", "latin_lookalikes", "match_fold", "match_fold_char"]
 
@@ -70,7 +72,7 @@ def _map_char(char: str) -> str:
 
 @dataclass(frozen=True)
 class _Tables:
-    """What canonicalisation changes, found once over the BMP (about 70 ms, on first use): ``any_change``
+    """What canonicalisation changes, found once over the BMP (see :func:`table_data`): ``any_change``
     finds a character that changes; ``one_for_one`` maps those that become exactly one other character
     (``str.translate`` at C speed, offsets unchanged); ``units`` finds the rest (removed or expanded
     characters, and combining marks, composed by NFKC with the character before them). Characters beyond the
@@ -102,11 +104,15 @@ def _add(spans: list[list[int]], code: int) -> None:
         spans.append([code, code])
 
 
-@functools.cache
-def _tables() -> _Tables:
-    one_for_one: dict[str, str] = {}
-    single: list[list[int]] = []  # changes one for one
-    other: list[list[int]] = []  # removed or expanded
+def table_data() -> dict[str, object]:
+    """What canonicalisation changes in the BMP under this Python's Unicode version, as data: code point spans
+    (``single``: one character for one other; ``other``: removed or expanded; ``combining``: combining marks)
+    and the one-for-one map as two equal-length strings. Working it out takes 0.1-0.25 s, so the result for
+    each Unicode version medseal has met is shipped in ``data/unicode/<version>.json`` (see ``_shipped``)."""
+    source: list[str] = []
+    target: list[str] = []
+    single: list[list[int]] = []
+    other: list[list[int]] = []
     combining: list[list[int]] = []
     for code in range(0x80, 0x10000):
         if 0xD800 <= code < 0xE000:
@@ -119,10 +125,41 @@ def _tables() -> _Tables:
         if mapped == char:
             continue
         if len(mapped) == 1:
-            one_for_one[char] = mapped
+            source.append(char)
+            target.append(mapped)
             _add(single, code)
         else:
             _add(other, code)
+    return {
+        "unicode": unicodedata.unidata_version,
+        "single": single,
+        "other": other,
+        "combining": combining,
+        "from": "".join(source),
+        "to": "".join(target),
+    }
+
+
+def _shipped() -> dict[str, object] | None:
+    """The shipped table data for this Python's Unicode version, if medseal ships it."""
+    from importlib import resources
+
+    name = f"{unicodedata.unidata_version}.json"
+    try:
+        text = resources.files("medseal").joinpath("data", "unicode", name).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    data = json.loads(text)
+    return data if isinstance(data, dict) and data.get("unicode") == unicodedata.unidata_version else None
+
+
+@functools.cache
+def _tables() -> _Tables:
+    data = _shipped() or table_data()
+    single = cast(list[list[int]], data["single"])
+    other = cast(list[list[int]], data["other"])
+    combining = cast(list[list[int]], data["combining"])
+    one_for_one = dict(zip(cast(str, data["from"]), cast(str, data["to"]), strict=True))
     astral = f"{re.escape(chr(0x10000))}-{re.escape(chr(sys.maxunicode))}"
     latin1 = bytearray(range(256))
     for char, mapped in one_for_one.items():

@@ -1,6 +1,8 @@
 """RFC 5322 bytes -> :class:`~medseal.model.Message`, for whatever mail a practice actually sends.
 
-Parsed with the stdlib ``email`` package (``policy.default``), read defensively:
+Parsed with the stdlib ``email`` package under ``policy.compat32``, read defensively: that policy keeps every
+header as the raw string it came as (``policy.default`` builds a header object for every field the parser or
+medseal looks at, most of a parse's time), and medseal decodes each value itself, once, below.
 
 - **Is it mail?** Input is an e-mail when it opens with a header block holding at least one header a message
   has (``From``, ``To``, ``Subject``, ``Date``, ``Message-ID``, ``MIME-Version``, ``Content-Type``,
@@ -53,7 +55,21 @@ _MAIL_HEADERS = frozenset(
     }
 )
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
-_POLICY = policy.default
+
+_LINE_BREAKS = re.compile(r"\r\n?|\n")
+
+
+class _RawValues(policy.Compat32):
+    """``compat32`` whose fields read back as their raw, unfolded strings: 8-bit bytes stay surrogate-escaped
+    (decoded by :func:`_header_text` as UTF-8, else Windows-1252) instead of becoming ``Header`` objects."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return _LINE_BREAKS.sub("", value)
+
+
+_POLICY = _RawValues()
+#: RFC 2047 words are decoded with the modern policy's lenient header parser, only where a value has some.
+_DECODING_POLICY = policy.default
 #: Regenerating an attached message: keep its header lines as they came, 8-bit bodies as they are.
 _RAW_POLICY = policy.default.clone(refold_source="none", cte_type="8bit", max_line_length=0)
 _PARSE_ERRORS = (ValueError, LookupError, TypeError, IndexError, AttributeError, AssertionError, UnicodeError)
@@ -97,7 +113,7 @@ def _header_text(raw: str) -> str:
         return raw.strip()  # the common case, without a copy
     value = _unsurrogate("".join(raw.splitlines()))
     if "=?" in value:
-        value = _safe(lambda: str(_POLICY.header_factory("subject", value)), value)
+        value = _safe(lambda: str(_DECODING_POLICY.header_factory("subject", value)), value)
     return _clean(value).strip()
 
 
