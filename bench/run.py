@@ -51,8 +51,9 @@ from medseal.directory import Directory, parse_directory  # noqa: E402
 from medseal.extract import Limits, extract_text  # noqa: E402
 from medseal.model import Finding, Message  # noqa: E402
 from medseal.parse import parse_message  # noqa: E402
+from medseal.policy import assess  # noqa: E402
 from medseal.protect import Action, ProtectOptions, protect_message  # noqa: E402
-from medseal.scan import ScanContext, scan_message  # noqa: E402
+from medseal.scan import ScanContext  # noqa: E402
 
 KEY = hashlib.sha256(b"medseal benchmark practice key").digest()
 PASSWORD = "correct-horse-battery-42"
@@ -121,12 +122,12 @@ def mb(n: float) -> float:
 
 def scan_bytes(raw: bytes, context: ScanContext) -> None:
     """parse + scan, from RFC 5322 bytes."""
-    scan_message(parse_message(raw), context)
+    assess(parse_message(raw), context)
 
 
 def scan_all(messages: Sequence[Message], context: ScanContext) -> None:
     for message in messages:
-        scan_message(message, context)
+        assess(message, context)
 
 
 def protect_bytes(raw: bytes, context: ScanContext) -> list[bytes]:
@@ -278,8 +279,8 @@ def accuracy(samples: Sequence[corpus.Sample], directory: Directory, presidio: A
     for sample in samples:
         parsed = parse_message(to_bytes(sample.message))
         check_round_trip(sample, parsed)
-        bare = scan_message(parsed, ScanContext()).findings
-        full = scan_message(parsed, ScanContext(directory=directory)).findings
+        bare = assess(parsed, ScanContext()).findings
+        full = assess(parsed, ScanContext(directory=directory)).findings
         span_check(sample, (*bare, *full), spans)
         predictions: dict[str, dict[UnitKey, list[Prediction]]] = {
             "medseal": medseal_predictions(bare),

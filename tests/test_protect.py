@@ -15,9 +15,9 @@ from medseal.directory import parse_directory
 from medseal.envelope.opening import open_message
 from medseal.model import IDENTIFIER_KINDS, Attachment, Kind, Message
 from medseal.parse import parse_message
-from medseal.policy import parse_policy
+from medseal.policy import assess, parse_policy
 from medseal.protect import Action, Envelope, ProtectOptions, protect_message
-from medseal.scan import ScanContext, scan_message
+from medseal.scan import ScanContext
 from medseal_cli.protect_command import protect_bytes
 
 KEY = bytes(range(32))
@@ -44,7 +44,7 @@ def lab_message(**changes: object) -> Message:
 
 def clear_identifiers(raw: bytes) -> list[Kind]:
     """Identifier kinds that a scan of the protected message (without any secret) still finds."""
-    verdict = scan_message(parse_message(raw), CONTEXT)
+    verdict = assess(parse_message(raw), CONTEXT)
     return [f.kind for f in verdict.findings if f.kind in IDENTIFIER_KINDS]
 
 

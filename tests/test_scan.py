@@ -10,14 +10,14 @@ from tests_support import minimal_pdf
 from medseal.directory import parse_directory
 from medseal.envelope.pdf import build_message_pdf
 from medseal.model import Attachment, Kind, Level, Message, Where
-from medseal.policy import parse_policy
-from medseal.scan import ScanContext, scan_message
+from medseal.policy import assess, parse_policy
+from medseal.scan import ScanContext
 
 DIRECTORY = parse_directory("last_name,first_name,niss\nDupont,Marie,85073003328\n")
 
 
 def kinds_where(message: Message, context: ScanContext | None = None) -> list[tuple[str, str]]:
-    return [(f.kind.value, f.where.value) for f in scan_message(message, context).findings]
+    return [(f.kind.value, f.where.value) for f in assess(message, context).findings]
 
 
 def test_text_and_html_alternatives_count_once() -> None:
@@ -41,7 +41,7 @@ def test_nested_message_is_scanned_as_an_attachment() -> None:
     inner["Subject"] = "Patient Marie Dupont"
     inner.set_content("NISS 85.07.30-033.28")
     outer = Message(attachments=(Attachment("fwd.eml", "message/rfc822", inner.as_bytes()),))
-    found = scan_message(outer, ScanContext(directory=DIRECTORY)).findings
+    found = assess(outer, ScanContext(directory=DIRECTORY)).findings
     assert {(f.kind, f.where, f.part) for f in found} == {
         (Kind.PATIENT_NAME, Where.ATTACHMENT, 0),
         (Kind.NISS, Where.ATTACHMENT, 0),
@@ -54,12 +54,12 @@ def test_unreadable_attachment_is_a_finding_never_a_silent_pass() -> None:
         "scan.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04junk"
     )
     foreign = Attachment("other.pdf", "application/pdf", _foreign_encrypted_pdf())
-    verdict = scan_message(Message(attachments=(corrupt, foreign), to=("x@gmail.com",)))
+    verdict = assess(Message(attachments=(corrupt, foreign), to=("x@gmail.com",)))
     assert [f.kind for f in verdict.findings] == [Kind.UNREADABLE_ATTACHMENT, Kind.UNREADABLE_ATTACHMENT]
     assert verdict.level is Level.BLOCK and verdict.needs_encryption
     # medseal's own envelope is recognised as protected content, not as unreadable
     ours = Attachment("message.pdf", "application/pdf", encrypted)
-    assert scan_message(Message(attachments=(ours,))).findings == ()
+    assert assess(Message(attachments=(ours,))).findings == ()
 
 
 def _foreign_encrypted_pdf() -> bytes:
@@ -76,9 +76,9 @@ def _foreign_encrypted_pdf() -> bytes:
 
 def test_identifiers_to_trusted_recipients_only_warn_except_in_the_subject() -> None:
     context = ScanContext(policy=parse_policy('[recipients]\ntrusted_domains = ["chu.be"]\n'))
-    body_only = scan_message(Message(text_body="NISS 85.07.30-033.28", to=("dr@chu.be",)), context)
+    body_only = assess(Message(text_body="NISS 85.07.30-033.28", to=("dr@chu.be",)), context)
     assert body_only.level is Level.WARN and not body_only.needs_encryption
-    in_subject = scan_message(Message(subject="NISS 85.07.30-033.28", to=("dr@chu.be",)), context)
+    in_subject = assess(Message(subject="NISS 85.07.30-033.28", to=("dr@chu.be",)), context)
     assert in_subject.level is Level.BLOCK
 
 
@@ -97,7 +97,7 @@ def test_headers_are_scanned_and_named_in_the_detail() -> None:
             Header("To", "someone@gmail.com"),
         ),
     )
-    verdict = scan_message(message)
+    verdict = assess(message)
     (finding,) = [f for f in verdict.findings if f.where is Where.HEADER]
     assert finding.kind is Kind.NISS and finding.part == 2
     assert finding.detail.startswith("X-Ref: ")

@@ -22,8 +22,7 @@ from typing import Any
 
 from medseal import __version__
 from medseal.i18n import t
-from medseal.model import IDENTIFIER_KINDS, Kind, Verdict
-from medseal.scan import CONTENT_KINDS
+from medseal.model import CONTENT_KINDS, IDENTIFIER_KINDS, Kind, Verdict
 from medseal_cli.errors import CliError
 
 FORMAT = "medseal-audit-summary/1"

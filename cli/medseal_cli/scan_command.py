@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 from medseal.errors import InputError
 from medseal.model import Message, Where
 from medseal.parse import parse_message
-from medseal.scan import ScanContext, scan_message, scan_text
+from medseal.policy import assess
+from medseal.scan import ScanContext, scan_text
 from medseal_cli.audit_report import (
     HIDDEN_ID,
     AuditSummary,
@@ -147,7 +148,7 @@ def _headers(raw: bytes) -> tuple[datetime.datetime | None, str]:
 
 def scan_one(raw: bytes, context: ScanContext) -> ScanReport:
     message = parse_message(raw)
-    return ScanReport("", scan_message(message, context))
+    return ScanReport("", assess(message, context))
 
 
 def scan_item(item: Item) -> Outcome:
@@ -309,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
 
     _CONTEXT[:] = [context]
     if args.jobs > 1:  # build the directory index and the detectors' caches once, before the workers fork
-        scan_message(Message(subject="warm-up", text_body="Marie Dupont 85.07.30-033.28", to=("a@b.be",)), context)
+        assess(Message(subject="warm-up", text_body="Marie Dupont 85.07.30-033.28", to=("a@b.be",)), context)
     found = input_error = False
     from medseal_cli.audit_log import audit_scan
 

@@ -41,7 +41,7 @@ from medseal.crypto.pseudonym import PSEUDONYM_RE
 from medseal.errors import InputError, MedsealError
 
 if TYPE_CHECKING:
-    from medseal.policy import Policy
+    from medseal.rules import Policy
 
 GENESIS = "0" * 64
 COMMANDS = ("scan", "protect", "send", "relay")
@@ -166,7 +166,7 @@ def domain_label(domain: str, policy: Policy, key: bytes) -> str:
     key (``key``, from :func:`audit_key`): still comparable between lines of one practice, unreadable to
     anyone else.
     """
-    from medseal.policy import domain_matches
+    from medseal.rules import domain_matches
 
     domain = domain.strip().lower().rstrip(".")
     lists = (policy.standard_providers, policy.trusted_domains, policy.ehealthbox_domains)

@@ -37,6 +37,8 @@ class Kind(enum.StrEnum):
 
 #: Kinds that identify a patient in the content (as opposed to recipient problems).
 IDENTIFIER_KINDS = frozenset({Kind.NISS, Kind.PATIENT_NAME, Kind.BIRTH_DATE})
+#: Findings about what the message carries: an envelope protects them, a trusted mailbox may receive them.
+CONTENT_KINDS = IDENTIFIER_KINDS | {Kind.UNREADABLE_ATTACHMENT}
 
 
 class Level(enum.IntEnum):
@@ -140,18 +142,48 @@ class Finding:
         }
 
 
+class Fix(enum.StrEnum):
+    """What protect does about one finding (the plan policy hands to protect)."""
+
+    NONE = "none"  # nothing: the finding may travel as it is (or, at level block, it blocks the send)
+    PSEUDONYMISE = "pseudonymise"  # the subject or the file name is rewritten with a pseudonym
+    DROP_HEADER = "drop_header"  # the header field does not travel
+    ENVELOPE = "envelope"  # the content goes inside an envelope
+    FIX_RECIPIENTS = "fix_recipients"  # the recipients are corrected (the user asked for it)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Policy's word on one finding: how much it counts and how protect deals with it."""
+
+    finding: Finding
+    level: Level
+    fix: Fix
+
+    @property
+    def blocks(self) -> bool:
+        """A blocking finding protect cannot fix: the message cannot be sent."""
+        return self.level is Level.BLOCK and self.fix is Fix.NONE
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """What policy makes of a message's findings."""
+    """What policy makes of a message's findings: a level, the blocking kinds and, per finding, a decision."""
 
     level: Level
     findings: tuple[Finding, ...]
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # the kinds (values) of the findings at level block, in order
     needs_encryption: bool = False
+    decisions: tuple[Decision, ...] = ()  # one per finding, in the same order
+    blockers: tuple[Kind, ...] = ()  # kinds of the blocking findings protect cannot fix
 
     @property
     def label(self) -> str:
         return self.level.label
+
+    def fixes(self, fix: Fix) -> bool:
+        """Whether protect's plan includes ``fix`` for at least one finding."""
+        return any(d.fix is fix for d in self.decisions)
 
 
 class IdentityField(enum.StrEnum):

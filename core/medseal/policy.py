@@ -1,301 +1,149 @@
-"""The practice's rules: which findings block or warn, who counts as trusted, recipient limits.
+"""The decision: what the practice's rules make of a message's findings.
 
-The policy is a TOML file; every key has a safe built-in default, so an empty file (or none) is a complete
-policy. Unknown keys and wrong types are input errors that name the key and its line.
+``decide`` is the one place that says, per finding, how much it counts (``ok``, ``warn``, ``block``) and what
+protect will do about it (pseudonymise the subject or a file name, drop a header field, put the content in an
+envelope, correct the recipients, or nothing); the findings that block and that protect cannot fix are the
+verdict's ``blockers``. Protect carries out that plan; the fronts only show it.
 
-```toml
-[recipients]
-max_to = 1                      # more To addresses than this on a message with findings: too_many_recipients
-max_cc = 0
-trusted_domains = ["chu-exemple.be"]        # mailboxes that keep mail confidential: no envelope needed
-standard_providers = ["gmail.com", "hotmail.*"]   # added to the built-in list
-ehealthbox_domains = ["ordomedic.be"]       # health professionals who must be written to through the eHealthBox
-professionals = ["dr.peeters@example.be"]
-
-[severity]                      # ok | warn | block, per finding kind
-too_many_recipients = "warn"
-
-[protect]
-fix_recipients = "bcc"          # bcc | split: how --fix-recipients separates patients
-language = "fr"
-encrypt = "findings"            # findings | patients | untrusted: when to put the content in an envelope
-```
-
-``[protect] encrypt`` says when a message to an untrusted mailbox goes inside an envelope: ``findings`` (the
-default) when medseal found patient data in it; ``patients`` also every message to a directory patient,
-whatever it says; ``untrusted`` every message to a mailbox the policy does not trust.
+The rules themselves (the policy TOML file) are read by :mod:`medseal.rules`, re-exported here.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import re
-import tomllib
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import Iterable, Sequence
 
-from medseal.errors import PolicyError
-from medseal.model import Kind, Level
-
-STANDARD_PROVIDERS: tuple[str, ...] = (
-    "gmail.com",
-    "googlemail.com",
-    "outlook.com",
-    "outlook.be",
-    "hotmail.*",
-    "live.*",
-    "msn.com",
-    "yahoo.*",
-    "ymail.com",
-    "icloud.com",
-    "me.com",
-    "mac.com",
-    "aol.com",
-    "gmx.*",
-    "web.de",
-    "mail.com",
-    "protonmail.com",
-    "proton.me",
-    "skynet.be",
-    "telenet.be",
-    "proximus.be",
-    "scarlet.be",
-    "voo.be",
-    "base.be",
-    "orange.be",
-    "mobistar.be",
-    "belgacom.net",
-    "hotmail.be",
-    "t-online.de",
-    "free.fr",
-    "orange.fr",
-    "wanadoo.fr",
-    "laposte.net",
-    "sfr.fr",
-    "ziggo.nl",
-    "kpnmail.nl",
-    "zoho.com",
+from medseal.directory import Directory
+from medseal.model import CONTENT_KINDS, Decision, Finding, Fix, Kind, Level, Message, Verdict, Where
+from medseal.rules import (
+    DEFAULT_SEVERITY,
+    ENCRYPT_MODES,
+    FIX_RECIPIENT_MODES,
+    POLICY_FIELDS,
+    STANDARD_PROVIDERS,
+    TYPO_REFERENCES,
+    Policy,
+    domain_matches,
+    domain_of,
+    domain_pattern_problem,
+    parse_policy,
 )
+from medseal.scan import ScanContext, scan_findings
 
-#: Providers whose near-misses (one edit away) are reported as ``address_typo``.
-TYPO_REFERENCES: tuple[str, ...] = (
-    "gmail.com",
-    "outlook.com",
-    "outlook.be",
-    "hotmail.com",
-    "hotmail.be",
-    "live.be",
-    "yahoo.com",
-    "yahoo.fr",
-    "icloud.com",
-    "skynet.be",
-    "telenet.be",
-    "proximus.be",
-    "scarlet.be",
-    "voo.be",
-    "googlemail.com",
-    "gmx.de",
-    "web.de",
-    "orange.fr",
-    "free.fr",
-    "ehealth.fgov.be",
-)
+__all__ = [
+    "CLEAR_FIELDS",
+    "DEFAULT_SEVERITY",
+    "ENCRYPT_MODES",
+    "FIX_RECIPIENT_MODES",
+    "POLICY_FIELDS",
+    "RECIPIENT_FIXES",
+    "STANDARD_PROVIDERS",
+    "TYPO_REFERENCES",
+    "Policy",
+    "assess",
+    "blocker_reason",
+    "decide",
+    "domain_matches",
+    "domain_of",
+    "domain_pattern_problem",
+    "finding_level",
+    "needs_encryption",
+    "parse_policy",
+]
 
-DEFAULT_SEVERITY: dict[Kind, Level] = {
-    Kind.NISS: Level.BLOCK,
-    Kind.PATIENT_NAME: Level.BLOCK,
-    Kind.BIRTH_DATE: Level.WARN,
-    Kind.RECIPIENT_MISMATCH: Level.BLOCK,
-    Kind.PATIENTS_EXPOSED: Level.BLOCK,
-    Kind.EHEALTHBOX_RECIPIENT: Level.BLOCK,
-    Kind.TOO_MANY_RECIPIENTS: Level.WARN,
-    Kind.STANDARD_MAILBOX: Level.WARN,
-    Kind.ADDRESS_TYPO: Level.BLOCK,
-    Kind.UNREADABLE_ATTACHMENT: Level.BLOCK,
-}
+#: Where an identifier travels in clear whatever the envelope, unless protect rewrites or drops it.
+CLEAR_FIELDS = frozenset({Where.SUBJECT, Where.ATTACHMENT_NAME, Where.HEADER})
+#: Recipient findings that ``fix_recipients`` corrects (drop the misdirected, separate the patients, drop Cc).
+RECIPIENT_FIXES = frozenset({Kind.RECIPIENT_MISMATCH, Kind.PATIENTS_EXPOSED, Kind.TOO_MANY_RECIPIENTS})
 
-FIX_RECIPIENT_MODES = ("bcc", "split")
-ENCRYPT_MODES = ("findings", "patients", "untrusted")
-LANGUAGES = ("fr", "nl", "de", "en")
-
-
-@dataclass(frozen=True)
-class Policy:
-    """A complete, validated policy."""
-
-    max_to: int = 1
-    max_cc: int = 0
-    trusted_domains: tuple[str, ...] = ()
-    standard_providers: tuple[str, ...] = STANDARD_PROVIDERS
-    ehealthbox_domains: tuple[str, ...] = ()
-    professionals: tuple[str, ...] = ()
-    severity: dict[Kind, Level] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
-    fix_recipients: str = "bcc"
-    language: str = ""
-    encrypt: str = "findings"  # one of ENCRYPT_MODES
-    smtp: dict[str, Any] = field(default_factory=dict)
-
-    def is_trusted(self, address: str) -> bool:
-        """A trusted domain keeps mail confidential (policy says so); everything else needs an envelope."""
-        return _domain_matches(domain_of(address), self.trusted_domains)
-
-    def is_standard_provider(self, address: str) -> bool:
-        return _domain_matches(domain_of(address), self.standard_providers)
-
-    def is_professional(self, address: str) -> bool:
-        address = address.lower()
-        return address in self.professionals or _domain_matches(domain_of(address), self.ehealthbox_domains)
-
-    def level_of(self, kind: Kind) -> Level:
-        return self.severity.get(kind, Level.BLOCK)
-
-
-def domain_of(address: str) -> str:
-    return address.rpartition("@")[2].strip().lower().rstrip(".")
-
-
-def domain_matches(domain: str, patterns: tuple[str, ...]) -> bool:
-    """Whether ``domain`` is one of ``patterns`` (fnmatch patterns, or a parent domain of it)."""
-    return _domain_matches(domain, patterns)
-
-
-def _domain_matches(domain: str, patterns: tuple[str, ...]) -> bool:
-    for pattern in patterns:
-        if fnmatch.fnmatchcase(domain, pattern) or domain.endswith("." + pattern.lstrip("*.")):
-            return True
-    return False
-
-
-_SECTIONS: dict[str, dict[str, str]] = {
-    "recipients": {
-        "max_to": "int",
-        "max_cc": "int",
-        "trusted_domains": "list",
-        "standard_providers": "list",
-        "ehealthbox_domains": "list",
-        "professionals": "list",
-    },
-    "protect": {"fix_recipients": "str", "language": "str", "encrypt": "str"},
+#: The catalogue's reason for each kind of blocker (others: ``ui.blocked``).
+_REASON_FOR = {
+    Kind.EHEALTHBOX_RECIPIENT: "reason.use_ehealthbox",
+    Kind.ADDRESS_TYPO: "reason.check_address",
+    Kind.RECIPIENT_MISMATCH: "reason.fix_recipients_needed",
+    Kind.PATIENTS_EXPOSED: "reason.fix_recipients_needed",
+    Kind.TOO_MANY_RECIPIENTS: "reason.fix_recipients_needed",
+    Kind.UNREADABLE_ATTACHMENT: "reason.unreadable",
 }
 
 
-def _line_of(text: str, key: str) -> int:
-    match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
+def blocker_reason(kind: Kind) -> str:
+    """The catalogue key that tells the user why a blocker of ``kind`` stops the send and what to do."""
+    return _REASON_FOR.get(kind, "ui.blocked")
 
 
-def _fail(source: str, text: str, dotted: str, problem: str) -> PolicyError:
-    line = _line_of(text, dotted.rpartition(".")[2])
-    where = f"{source}, line {line}" if line else source
-    return PolicyError(f"{where}: {dotted}: {problem}")
+def needs_encryption(
+    message: Message, findings: Iterable[Finding], policy: Policy, directory: Directory | None = None
+) -> bool:
+    """Whether the content goes inside an envelope, by ``[protect] encrypt``: ``findings`` (patient data in the
+    content and at least one recipient policy does not trust), ``patients`` (that, or any recipient is a
+    directory patient), ``untrusted`` (any recipient policy does not trust, whatever the content)."""
+    untrusted = not message.recipients or any(not policy.is_trusted(a) for a in message.recipients)
+    if policy.encrypt == "untrusted" and untrusted:
+        return True
+    to_patient = directory is not None and any(directory.patient_by_email(a) for a in message.recipients)
+    if policy.encrypt == "patients" and to_patient:
+        return True
+    carries_data = any(f.kind in CONTENT_KINDS for f in findings)
+    return carries_data and untrusted
 
 
-def parse_policy(text: str, source: str = "policy") -> Policy:
-    """Parse and validate policy TOML ``text``; an empty text gives the defaults."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{source}: {exc}") from None
-    values: dict[str, Any] = {}
-    for section, content in data.items():
-        if section == "severity":
-            values["severity"] = _parse_severity(content, source, text)
-            continue
-        if section == "smtp":
-            if not isinstance(content, dict):
-                raise _fail(source, text, section, "must be a table")
-            values["smtp"] = dict(content)
-            continue
-        if section not in _SECTIONS or not isinstance(content, dict):
-            raise _fail(source, text, section, f"unknown section (expected one of {', '.join(_known())})")
-        for key, value in content.items():
-            expected = _SECTIONS[section].get(key)
-            dotted = f"{section}.{key}"
-            if expected is None:
-                raise _fail(source, text, dotted, "unknown key")
-            values[key] = _check_type(value, expected, source, text, dotted)
-    if "standard_providers" in values:
-        values["standard_providers"] = STANDARD_PROVIDERS + values["standard_providers"]
-    policy = Policy(**values)
-    if policy.fix_recipients not in FIX_RECIPIENT_MODES:
-        raise _fail(
-            source, text, "protect.fix_recipients", f"must be one of {', '.join(FIX_RECIPIENT_MODES)}"
-        )
-    if policy.encrypt not in ENCRYPT_MODES:
-        raise _fail(source, text, "protect.encrypt", f"must be one of {', '.join(ENCRYPT_MODES)}")
-    if policy.language and policy.language not in LANGUAGES:
-        raise _fail(source, text, "protect.language", f"must be one of {', '.join(LANGUAGES)}")
-    if policy.max_to < 1 or policy.max_cc < 0:
-        raise _fail(source, text, "recipients.max_to", "max_to must be >= 1 and max_cc >= 0")
-    _check_domain_patterns(policy, source, text)
-    return policy
+def finding_level(finding: Finding, encrypted: bool, policy: Policy) -> Level:
+    """The level policy gives one finding. Identifiers in the body or attachments only warn when every
+    recipient is trusted (no envelope needed); in the subject or a file name they always count, since the
+    guidance asks for a pseudonymised subject."""
+    level = policy.level_of(finding.kind)
+    if finding.kind in CONTENT_KINDS and not encrypted and finding.where not in CLEAR_FIELDS:
+        return min(level, Level.WARN)
+    return level
 
 
-def _provider_examples() -> tuple[str, ...]:
-    """Concrete domains of the built-in standard providers (``hotmail.*`` as hotmail.com, .be, .fr...)."""
-    tlds = ("com", "be", "fr", "nl", "de")
-    return tuple(p.replace("*", tld) for p in STANDARD_PROVIDERS for tld in (tlds if "*" in p else ("",)))
+def _fix(finding: Finding, encrypted: bool, fix_recipients: bool) -> Fix:
+    """What protect does about ``finding``: see :class:`~medseal.model.Fix`."""
+    if finding.kind in CONTENT_KINDS:
+        if finding.where in (Where.SUBJECT, Where.ATTACHMENT_NAME):
+            return Fix.PSEUDONYMISE
+        if finding.where is Where.HEADER:
+            return Fix.DROP_HEADER
+        return Fix.ENVELOPE if encrypted else Fix.NONE  # every recipient trusted: it travels as it is
+    if finding.kind is Kind.STANDARD_MAILBOX:
+        return Fix.ENVELOPE  # only raised on patient data to an untrusted mailbox: the envelope is its remedy
+    if finding.kind in RECIPIENT_FIXES and fix_recipients:
+        return Fix.FIX_RECIPIENTS
+    return Fix.NONE
 
 
-def domain_pattern_problem(pattern: str) -> str | None:
-    """Why a trusted or eHealthBox ``pattern`` is dangerous (too wide), or ``None``.
+def decide(
+    findings: Sequence[Finding],
+    message: Message,
+    policy: Policy,
+    *,
+    directory: Directory | None = None,
+    fix_recipients: bool = False,
+) -> Verdict:
+    """The verdict on ``message``: per finding its level and its fix, the worst level, and the blockers.
 
-    A pattern that is ``*``, a bare top-level domain (``be``, ``*.be``), that matches a standard provider
-    (``gmail.com``, ``hotmail.*``) or lies in a provider's namespace (``*.gmail.com``, ``users.skynet.be``)
-    would let mail to private mailboxes leave without an envelope.
-    """
-    bare = pattern.strip().lower().lstrip("*.")
-    if not bare or not re.search(r"[a-z0-9]", bare) or set(pattern.strip()) <= set("*?.[]"):
-        return "matches every domain"
-    if "." not in bare:
-        return f"matches a whole top-level domain (.{bare}), private mailboxes included"
-    for provider in _provider_examples():
-        if _domain_matches(provider, (pattern,)) or _domain_matches(bare, (provider,)):
-            return f"matches {provider}, a standard mailbox provider whose mail is not confidential"
-    return None
-
-
-def _check_domain_patterns(policy: Policy, source: str, text: str) -> None:
-    """Refuse trusted/eHealthBox patterns that would cover private mailboxes (see :func:`domain_pattern_problem`)."""
-    for name in ("trusted_domains", "ehealthbox_domains"):
-        for pattern in getattr(policy, name):
-            problem = domain_pattern_problem(pattern)
-            if problem:
-                raise _fail(source, text, f"recipients.{name}", f"{pattern!r} {problem}; name the domain itself")
-
-
-def _known() -> list[str]:
-    return [*_SECTIONS, "severity", "smtp"]
-
-
-def _check_type(value: Any, expected: str, source: str, text: str, dotted: str) -> Any:
-    if expected == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _fail(source, text, dotted, "must be a whole number")
-        return value
-    if expected == "str":
-        if not isinstance(value, str):
-            raise _fail(source, text, dotted, "must be a string")
-        return value
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _fail(source, text, dotted, "must be a list of strings")
-    return tuple(v.strip().lower() for v in value)
+    ``fix_recipients`` is the user's consent to let protect correct the recipients; without it a blocking
+    recipient finding is a blocker."""
+    encrypted = needs_encryption(message, findings, policy, directory)
+    decisions = tuple(
+        Decision(finding, finding_level(finding, encrypted, policy), _fix(finding, encrypted, fix_recipients))
+        for finding in findings
+    )
+    level = max((d.level for d in decisions), default=Level.OK)
+    reasons = dict.fromkeys(d.finding.kind.value for d in decisions if d.level is Level.BLOCK)
+    blockers = dict.fromkeys(d.finding.kind for d in decisions if d.blocks)
+    return Verdict(
+        level=level,
+        findings=tuple(findings),
+        reasons=tuple(reasons),
+        needs_encryption=encrypted,
+        decisions=decisions,
+        blockers=tuple(blockers),
+    )
 
 
-def _parse_severity(content: Any, source: str, text: str) -> dict[Kind, Level]:
-    if not isinstance(content, dict):
-        raise _fail(source, text, "severity", "must be a table")
-    severity = dict(DEFAULT_SEVERITY)
-    for key, value in content.items():
-        dotted = f"severity.{key}"
-        try:
-            kind = Kind(key)
-        except ValueError:
-            raise _fail(source, text, dotted, "unknown finding kind") from None
-        if not isinstance(value, str) or value.upper() not in Level.__members__:
-            raise _fail(source, text, dotted, "must be one of ok, warn, block")
-        severity[kind] = Level[value.upper()]
-    return severity
-
-
-POLICY_FIELDS = tuple(f.name for f in fields(Policy))
+def assess(message: Message, context: ScanContext | None = None, *, fix_recipients: bool = False) -> Verdict:
+    """Scan ``message`` (every detector) and decide: the verdict a send of it would get."""
+    context = context or ScanContext()
+    findings = scan_findings(message, context)
+    return decide(findings, message, context.policy, directory=context.directory, fix_recipients=fix_recipients)

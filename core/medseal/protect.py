@@ -21,9 +21,10 @@ from medseal.crypto.pseudonym import normalise_identity, pseudonym
 from medseal.directory import Directory
 from medseal.errors import InputError
 from medseal.i18n import t
-from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Header, Kind, Level, Message, Verdict, Where
+from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Fix, Header, Kind, Level, Message, Verdict, Where
+from medseal.policy import assess, blocker_reason
 from medseal.recognise import is_protected_attachment
-from medseal.scan import ScanContext, finding_level, scan_message
+from medseal.scan import ScanContext
 from medseal.subject import names_identifier, pseudonymise_filename, pseudonymise_subject
 
 
@@ -38,19 +39,6 @@ class Envelope(enum.StrEnum):
     PDF_PASSWORD = "pdf-password"
     SMIME = "smime"
     NATIVE = "native"
-
-
-#: Findings protect resolves by itself; recipient findings need ``fix_recipients`` or cannot be fixed.
-_FIXED_BY_PROTECTION = IDENTIFIER_KINDS | {Kind.UNREADABLE_ATTACHMENT, Kind.STANDARD_MAILBOX}
-_FIXED_BY_RECIPIENTS = {Kind.RECIPIENT_MISMATCH, Kind.PATIENTS_EXPOSED, Kind.TOO_MANY_RECIPIENTS}
-_REASON_FOR = {
-    Kind.EHEALTHBOX_RECIPIENT: "reason.use_ehealthbox",
-    Kind.ADDRESS_TYPO: "reason.check_address",
-    Kind.RECIPIENT_MISMATCH: "reason.fix_recipients_needed",
-    Kind.PATIENTS_EXPOSED: "reason.fix_recipients_needed",
-    Kind.TOO_MANY_RECIPIENTS: "reason.fix_recipients_needed",
-    Kind.UNREADABLE_ATTACHMENT: "reason.unreadable",
-}
 
 
 @dataclass(frozen=True)
@@ -173,19 +161,6 @@ def _national_number(digits: str) -> bool:
 def _pseudonyms_for(findings: Sequence[Finding], table: Mapping[str, str]) -> list[str]:
     own = [table[f.patient_key] for f in findings if f.patient_key in table]
     return own or list(table.values())[:1]
-
-
-def _blockers(verdict: Verdict, context: ScanContext, options: ProtectOptions) -> list[Kind]:
-    blockers: list[Kind] = []
-    for finding in verdict.findings:
-        if finding_level(finding, verdict.needs_encryption, context.policy) is not Level.BLOCK:
-            continue
-        fixable = finding.kind in _FIXED_BY_PROTECTION or (
-            options.fix_recipients and finding.kind in _FIXED_BY_RECIPIENTS
-        )
-        if not fixable and finding.kind not in blockers:
-            blockers.append(finding.kind)
-    return blockers
 
 
 def _recipient_groups(
@@ -342,7 +317,7 @@ def protect_message(message: Message, context: ScanContext, options: ProtectOpti
     the catalogue's ``reason.core_failed`` (fail closed); only the envelope stage may raise, on what the
     user supplied (a certificate, a password)."""
     try:
-        verdict = scan_message(message, context)
+        verdict = assess(message, context, fix_recipients=options.fix_recipients)
         table = _patient_pseudonyms(verdict.findings, options.key)
         subject, renamed = _pseudonymised_names(message, verdict, table, options.language)
         headers = clear_headers(message, verdict)
@@ -377,10 +352,9 @@ def _carry_out(
             tuple(kinds),
         )
 
-    blockers = _blockers(verdict, context, options)
-    if blockers:
-        return blocked([t(_REASON_FOR.get(kind, "ui.blocked"), language) for kind in blockers], blockers)
-    needs_recipient_fix = options.fix_recipients and any(f.kind in _FIXED_BY_RECIPIENTS for f in verdict.findings)
+    if verdict.blockers:
+        return blocked([t(blocker_reason(kind), language) for kind in verdict.blockers], list(verdict.blockers))
+    needs_recipient_fix = verdict.fixes(Fix.FIX_RECIPIENTS)
     unchanged = all(f.where is Where.RECIPIENTS for f in verdict.findings) and not verdict.needs_encryption
     if unchanged and not needs_recipient_fix:
         return ProtectResult(verdict, Action.SEND, (Outgoing(message, Envelope.NONE),), (), all_pseudonyms, subject)

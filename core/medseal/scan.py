@@ -1,10 +1,9 @@
-"""Scanning: run every detector over every part of a message and let policy turn findings into a verdict."""
+"""Scanning: run every detector over every part of a message; the findings go to :mod:`medseal.policy`."""
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from medseal.canonical import canonical
@@ -18,22 +17,16 @@ from medseal.errors import InputError, UnreadableAttachment
 from medseal.extract import Limits, extract_document, html_to_text, is_message
 from medseal.extract.medical import is_medical
 from medseal.model import (
-    IDENTIFIER_KINDS,
     Attachment,
     Finding,
     Header,
     Kind,
-    Level,
     Message,
-    Verdict,
     Where,
 )
 from medseal.parse import ADDRESS_HEADERS
-from medseal.policy import Policy
 from medseal.recognise import is_protected_attachment
-
-#: Findings about what the message carries: an envelope protects them, a trusted mailbox may receive them.
-CONTENT_KINDS = IDENTIFIER_KINDS | {Kind.UNREADABLE_ATTACHMENT}
+from medseal.rules import Policy
 
 
 @dataclass(frozen=True)
@@ -192,54 +185,9 @@ def _content_findings(message: Message, context: ScanContext, depth: int = 0) ->
     return findings
 
 
-def scan_message(message: Message, context: ScanContext | None = None) -> Verdict:
-    """Every finding in ``message`` and what policy makes of them."""
+def scan_findings(message: Message, context: ScanContext | None = None) -> list[Finding]:
+    """Every finding in ``message``: its content (subject, headers, bodies, attachments), then its recipients
+    in the light of what the content revealed. What the findings mean is :func:`medseal.policy.decide`'s job."""
     context = context or ScanContext()
     content = _content_findings(message, context)
-    findings = content + check_recipients(message, content, context.directory, context.policy)
-    return judge(message, findings, context.policy, context.directory)
-
-
-def needs_encryption(
-    message: Message, findings: Iterable[Finding], policy: Policy, directory: Directory | None = None
-) -> bool:
-    """Whether the content goes inside an envelope, by ``[protect] encrypt``: ``findings`` (patient data in the
-    content and at least one recipient policy does not trust), ``patients`` (that, or any recipient is a
-    directory patient), ``untrusted`` (any recipient policy does not trust, whatever the content)."""
-    untrusted = not message.recipients or any(not policy.is_trusted(a) for a in message.recipients)
-    if policy.encrypt == "untrusted" and untrusted:
-        return True
-    to_patient = directory is not None and any(directory.patient_by_email(a) for a in message.recipients)
-    if policy.encrypt == "patients" and to_patient:
-        return True
-    carries_data = any(f.kind in CONTENT_KINDS for f in findings)
-    return carries_data and untrusted
-
-
-#: Where an identifier travels in clear whatever the envelope, unless protect rewrites or drops it.
-CLEAR_FIELDS = frozenset({Where.SUBJECT, Where.ATTACHMENT_NAME, Where.HEADER})
-
-
-def finding_level(finding: Finding, encrypted: bool, policy: Policy) -> Level:
-    """The level policy gives one finding. Identifiers in the body or attachments only warn when every
-    recipient is trusted (no envelope needed); in the subject or a file name they always count, since the
-    guidance asks for a pseudonymised subject."""
-    level = policy.level_of(finding.kind)
-    in_clear_fields = finding.where in CLEAR_FIELDS
-    if finding.kind in CONTENT_KINDS and not encrypted and not in_clear_fields:
-        return min(level, Level.WARN)
-    return level
-
-
-def judge(
-    message: Message, findings: list[Finding], policy: Policy, directory: Directory | None = None
-) -> Verdict:
-    """Turn findings into a verdict: the worst level policy gives any of them."""
-    encrypt = needs_encryption(message, findings, policy, directory)
-    level = Level.OK
-    reasons: list[str] = []
-    for finding in findings:
-        level = max(level, finding_level(finding, encrypt, policy))
-        if finding_level(finding, encrypt, policy) is Level.BLOCK and finding.kind.value not in reasons:
-            reasons.append(finding.kind.value)
-    return Verdict(level=level, findings=tuple(findings), reasons=tuple(reasons), needs_encryption=encrypt)
+    return content + check_recipients(message, content, context.directory, context.policy)

@@ -16,8 +16,9 @@ from medseal.detect.niss import find_niss
 from medseal.directory import parse_directory
 from medseal.extract import extract_text
 from medseal.model import Attachment, Kind, Message, Where
+from medseal.policy import assess
 from medseal.protect import ProtectOptions
-from medseal.scan import ScanContext, scan_message
+from medseal.scan import ScanContext
 from medseal_cli.protect_command import protect_bytes
 
 from .carriers import CARRIERS
@@ -51,14 +52,14 @@ def test_carrier_is_read(carrier: str) -> None:
 
 @pytest.mark.parametrize("carrier", sorted(CARRIERS))
 def test_carrier_is_scanned(carrier: str) -> None:
-    verdict = scan_message(_message(carrier, NISS, SURNAME), ScanContext())
+    verdict = assess(_message(carrier, NISS, SURNAME), ScanContext())
     assert Kind.NISS in {f.kind for f in verdict.findings if f.where is Where.ATTACHMENT}
 
 
 @pytest.mark.parametrize("carrier", sorted(CARRIERS))
 def test_clean_carrier_stays_clean(carrier: str) -> None:
     """The same documents with a neutral word and number in the carrier: nothing found, nothing unreadable."""
-    verdict = scan_message(_message(carrier, "12345", "Consultation"), ScanContext())
+    verdict = assess(_message(carrier, "12345", "Consultation"), ScanContext())
     assert [f.kind.value for f in verdict.findings if f.where in (Where.ATTACHMENT, Where.ATTACHMENT_NAME)] == []
 
 
@@ -110,7 +111,7 @@ def test_protect_leaves_nothing_in_clear(carrier: str, niss: str, surname: str) 
 @given(carrier=st.sampled_from(sorted(CARRIERS)), niss=niss_numbers())
 def test_any_number_in_any_carrier_is_found(carrier: str, niss: str) -> None:
     assume(_valid(niss) and (carrier not in NUMERIC or niss[0] != "0"))
-    verdict = scan_message(_message(carrier, niss, "Dewulf"), ScanContext())
+    verdict = assess(_message(carrier, niss, "Dewulf"), ScanContext())
     assert Kind.NISS in {f.kind for f in verdict.findings}
 
 
@@ -123,4 +124,4 @@ def test_a_text_labelled_encrypted_is_scanned(ctype: str) -> None:
         sender="dr@cabinet.example",
         to=("patient@gmail.com",),
     )
-    assert Kind.NISS in {f.kind for f in scan_message(message, ScanContext()).findings}
+    assert Kind.NISS in {f.kind for f in assess(message, ScanContext()).findings}

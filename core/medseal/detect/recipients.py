@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from medseal.directory import Directory
 from medseal.model import IDENTIFIER_KINDS, Finding, Kind, Message, Where
-from medseal.policy import STANDARD_PROVIDERS, TYPO_REFERENCES, Policy, domain_of
+from medseal.rules import STANDARD_PROVIDERS, TYPO_REFERENCES, Policy, domain_of
 
 
 def mask_address(address: str) -> str:
