@@ -1,4 +1,4 @@
-"""The audit log: one JSON line per decision (``scan``, ``protect``, ``send``, ``relay``), chained by a keyed MAC.
+"""The audit log: one JSON line per decision (``scan``, ``protect``, ``send``, ``relay``, ``analyse``), keyed chain.
 
 Each line is the canonical JSON (sorted keys, no spaces, ASCII) of an :class:`AuditRecord` plus two fields:
 ``prev``, the ``mac`` of the line before it (64 zeros for the first line), and ``mac``, the HMAC-SHA256 of
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from medseal.rules import Policy
 
 GENESIS = "0" * 64
-COMMANDS = ("scan", "protect", "send", "relay")
+#: ``analyse`` is the Outlook server's check before a send (its ``protect`` records are ``protect``).
+COMMANDS = ("scan", "protect", "send", "relay", "analyse")
 
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 _DOMAIN_RE = re.compile(r"[^\s@]+")

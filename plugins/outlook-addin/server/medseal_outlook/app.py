@@ -5,8 +5,10 @@ Routes: ``POST /api/v1/analyse`` and ``/api/v1/protect`` (compose snapshot in, c
 
 The event loop only moves bytes: parsing the JSON, checking it, the core's work and writing the answer all run
 in the thread pool, so one 30 MB message does not hold up everybody else's small ones. Each API call that the
-core answers leaves one ``medseal.audit`` log line naming the user (never the token) and what was decided
-(finding kinds and counts only).
+core answers is recorded in the practice's keyed audit chain (``audit_log`` in ``server.toml``, the same chain
+as the CLI's and the relay's, see :mod:`medseal_outlook.audit`) before it is answered; if the record cannot be
+written the call gets a 503 (the add-in then blocks the send): nothing is decided off the record. A
+``medseal.audit`` log line names the user (never the token) and what was decided (finding kinds and counts).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import logging
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -33,6 +36,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from medseal import service
+from medseal.audit import AuditError
+from medseal_cli import audit_log
+from medseal_outlook.audit import practice_key
 from medseal_outlook.config import LANGUAGES, ConfigError, PracticeFiles, ServerConfig, load_config
 from medseal_outlook.guard import (
     USER_KEY,
@@ -133,9 +139,19 @@ def create_app(config: ServerConfig) -> Starlette:
         except (ConfigError, OSError, UnicodeDecodeError, ValueError) as exc:
             log.error("practice files unusable: %s", type(exc).__name__)
             return _error(503, "the server's practice files are unusable; see its configuration")
-        status, data, summary = await work.run(name, body, settings)
-        if summary is not None:
-            audit.info("user=%s %s", request.scope.get(USER_KEY, "?"), summary)
+        status, data, decided = await work.run(name, body, settings)
+        if decided is not None:
+            record, summary = decided
+            user = str(request.scope.get(USER_KEY, "?"))
+            if config.audit_log is not None:
+                try:
+                    await run_in_threadpool(
+                        audit_log.append, config.audit_log, replace(record, user=user), practice_key(settings)
+                    )
+                except (AuditError, ValueError) as exc:
+                    log.error("audit log not written, call refused: %s", exc)
+                    return _error(503, "the server's audit log cannot be written; see its log")
+            audit.info("user=%s %s", user, summary)
         return ChunkedResponse(data, status_code=status, media_type="application/json")
 
     async def catalogue(request: Request) -> Response:
@@ -187,6 +203,8 @@ def create_app(config: ServerConfig) -> Starlette:
     ]
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if config.audit_log is None:
+            log.warning("server.toml names no audit_log: decisions are only in this log, not in a keyed chain")
         work.start()
         try:
             yield

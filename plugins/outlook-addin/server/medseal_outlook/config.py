@@ -64,6 +64,8 @@ class ServerConfig:
     practice_key: Path | None = None
     directory: Path | None = None
     policy: Path | None = None
+    #: The keyed audit chain (``medseal audit verify``), shared with the CLI and the relay; None: no chain.
+    audit_log: Path | None = None
     language: str = "fr"
     fix_recipients: bool = False
     header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
@@ -158,6 +160,7 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
         practice_key=_path(base, practice.get("practice_key"), "practice_key"),
         directory=_path(base, practice.get("directory"), "directory"),
         policy=_path(base, practice.get("policy"), "policy"),
+        audit_log=_path(base, practice.get("audit_log"), "audit_log"),
         language=language,
         fix_recipients=_get(practice, "fix_recipients", bool, False),
         header_timeout_s=_seconds(server, "header_timeout_s", DEFAULT_HEADER_TIMEOUT_S),

@@ -41,7 +41,8 @@ CONFIG_TEMPLATE = """\
 # 127.0.0.1: this computer only. Use 0.0.0.0 behind a hospital's proxy or load balancer.
 host = "{host}"
 port = {port}
-# The server is stateless: raise this, or run several servers (same server.toml and practice key).
+# Raise this, or run several servers (same server.toml and practice key; the audit log takes a lock, so
+# servers on one machine may share it, servers on several machines each keep their own).
 workers = 1
 # Self-signed development certificate: replace it with your own for production.
 certificate = "cert.pem"
@@ -67,6 +68,10 @@ practice_key = "practice.key"
 directory = ""
 # Optional practice rules (TOML), e.g. "policy.toml".
 policy = ""
+# The audit trail: one record per answer (who, what was decided, finding counts, pseudonyms, recipients'
+# domains; never a patient's identifier), chained by HMAC under the practice key, with its anchor beside it
+# (audit.log.head). Check it with `medseal audit verify audit.log --key-file practice.key`. "" turns it off.
+audit_log = "audit.log"
 # Default language when the add-in does not say: fr, nl, de or en.
 language = "fr"
 # Let medseal move patients' addresses to Bcc and drop needless Cc.

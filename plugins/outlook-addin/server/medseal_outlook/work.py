@@ -21,14 +21,16 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from medseal import service
+from medseal.audit import AuditRecord
+from medseal_outlook.audit import audit_record, summary
 from medseal_outlook.schemas import snapshot_problems
 
 log = logging.getLogger("medseal.server")
 
 LANGUAGES = ("fr", "nl", "de", "en")
 OPERATIONS = {"analyse": service.analyse, "protect": service.protect}
-#: (status, JSON bytes, audit summary or None when the core did not answer)
-Answer = tuple[int, bytes, str | None]
+#: (status, JSON bytes, (audit record, log line) or None when the core did not answer)
+Answer = tuple[int, bytes, tuple[AuditRecord, str] | None]
 
 
 def _reject_constant(name: str) -> None:
@@ -51,20 +53,6 @@ def encode(status: int, document: Mapping[str, Any]) -> tuple[int, bytes]:
     return status, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def audit_summary(operation: str, answer: Mapping[str, Any]) -> str:
-    """What the audit line says about an answer: decision, finding kinds and counts, envelope, password kind."""
-    counts: dict[str, int] = {}
-    for finding in answer.get("findings") or []:
-        kind = str(finding.get("kind", "?"))
-        counts[kind] = counts.get(kind, 0) + 1
-    password = answer.get("password") or {}
-    findings = ",".join(f"{kind}:{n}" for kind, n in sorted(counts.items())) or "-"
-    return (
-        f"op={operation} verdict={answer.get('verdict')} action={answer.get('action')} findings={findings} "
-        f"encryption={answer.get('encryption')} password={password.get('source') or '-'}"
-    )
-
-
 def answer(operation: str, body: bytes, settings: Mapping[str, Any]) -> Answer:
     """A whole API answer for ``body`` (runs in a worker thread or process)."""
     payload, problem = parse_json(body)
@@ -77,7 +65,8 @@ def answer(operation: str, body: bytes, settings: Mapping[str, Any]) -> Answer:
     language = payload.get("language")
     chosen = {**settings, "language": language if language in LANGUAGES else settings["language"]}
     result = OPERATIONS[operation](payload, chosen)
-    return (*encode(200, result), audit_summary(operation, result))
+    record = audit_record(operation, body, payload, result, chosen)
+    return (*encode(200, result), (record, summary(record, result)))
 
 
 def _warm() -> bool:
