@@ -100,7 +100,9 @@ def run_relay(config: RelayConfig, ready: threading.Event | None = None) -> int:
         upstream_for = upstream_resolver(config)
         worker = DeliveryWorker(spool, upstream_for, config.retry, config.hostname)  # type: ignore[arg-type]
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="medseal-relay-core")
-    shared = Shared(config, practice, spool, store, limiter, worker, pool)
+    logins = ThreadPoolExecutor(max_workers=2, thread_name_prefix="medseal-relay-login")
+    filter_spool = Spool(config.spool / "filter") if config.filter_listen is not None else None
+    shared = Shared(config, practice, spool, store, limiter, worker, pool, logins, filter_spool)
     controllers = []
     if config.upstream is not None:
         controllers.append(submission_controller(shared))
@@ -144,6 +146,7 @@ def run_relay(config: RelayConfig, ready: threading.Event | None = None) -> int:
         if worker is not None:
             worker.stop()
         pool.shutdown(wait=True)
+        logins.shutdown(wait=True)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         sys.stderr.write("medseal relay: stopped\n")

@@ -32,7 +32,7 @@ from medseal_relay.delivery import DeliveryWorker
 from medseal_relay.handover import HandoverStore
 from medseal_relay.limits import Limiter
 from medseal_relay.ndr import non_delivery_report
-from medseal_relay.spool import Spool
+from medseal_relay.spool import Entry, Spool, filter_entry_id
 from medseal_relay.userauth import verify_password
 
 log = logging.getLogger("medseal.relay")
@@ -59,11 +59,46 @@ class Shared:
     limiter: Limiter
     worker: DeliveryWorker | None
     pool: ThreadPoolExecutor
+    #: scrypt checks of logins, apart from the core's pool: a login storm neither stalls the event loop
+    #: (other sessions keep being answered) nor the messages waiting for a decision.
+    logins: ThreadPoolExecutor | None = None
+    filter_spool: Spool | None = None
     active: int = 0
 
 
+#: What :meth:`GuardedSMTP._authenticate` hands back to its ``auth_*`` caller: "check these off the loop".
+_DEFERRED = "medseal: check off the event loop"
+
+
 class GuardedSMTP(SMTP):
-    """aiosmtpd's SMTP with a connection-rate limit and a cap on simultaneous connections, before the greeting."""
+    """aiosmtpd's SMTP with a connection-rate limit and a cap on simultaneous connections, before the greeting,
+    and logins checked off the event loop.
+
+    aiosmtpd calls its authenticator synchronously inside ``auth_PLAIN``/``auth_LOGIN``: a scrypt check there
+    (tens of milliseconds, by design) would stop every other session for that long, and a burst of logins
+    would stall the whole relay. The built-in mechanisms still read and decode the credentials; the check
+    itself runs in the login pool and the session waits for it, alone.
+    """
+
+    def _authenticate(self, mechanism: str, auth_data: Any) -> AuthResult:
+        return AuthResult(success=False, handled=False, message=_DEFERRED, auth_data=(mechanism, auth_data))
+
+    async def _checked(self, result: AuthResult) -> AuthResult:
+        if result.message != _DEFERRED:
+            return result
+        deferred: tuple[str, Any] = result.auth_data  # type: ignore[assignment]
+        mechanism, data = deferred
+        shared: Shared = self.event_handler.shared
+        assert self.session is not None and self.envelope is not None and self._authenticator is not None
+        check = partial(self._authenticator, self, self.session, self.envelope, mechanism, data)
+        checked: AuthResult = await asyncio.get_running_loop().run_in_executor(shared.logins or shared.pool, check)
+        return checked
+
+    async def auth_PLAIN(self, server: Any, args: list[str]) -> AuthResult:
+        return await self._checked(await super().auth_PLAIN(server, args))
+
+    async def auth_LOGIN(self, server: Any, args: list[str]) -> AuthResult:
+        return await self._checked(await super().auth_LOGIN(server, args))
 
     async def _handle_client(self) -> None:
         shared: Shared = self.event_handler.shared
@@ -204,8 +239,23 @@ class SubmissionHandler(_Base):
             self.shared.worker.wake()
 
 
+#: How long the filter remembers a message it handled (Postfix gives up on a message after 5 days by default).
+FILTER_MEMORY_SECONDS = 6 * 24 * 3600
+
+
 class FilterHandler(_Base):
-    """Postfix's after-queue content filter: decide, reinject, then answer."""
+    """Postfix's after-queue content filter: decide, reinject, then answer.
+
+    Postfix keeps the message in its queue until the filter answers 250, and retries it after a 4xx or a lost
+    connection. A message medseal splits (one protected copy per access code, say) is several reinjections:
+    if the second fails, or the relay dies between two, Postfix hands over the whole message again. So the
+    first decision and the progress are kept in the filter spool under an id of the message
+    (:func:`medseal_relay.spool.filter_entry_id`), each reinjected part recorded (fsync) before the next one
+    starts: a retry reinjects only the parts still missing, with the bytes (and the envelope password) of the
+    first decision, and a retry of a finished message is answered 250 at once. (A crash in the instant
+    between Postfix's second ``smtpd`` accepting a part and that record can still send that one part twice:
+    never zero times.)
+    """
 
     rate_limited = False  # Postfix itself, on loopback: its own process limits apply
 
@@ -213,26 +263,54 @@ class FilterHandler(_Base):
         sender = envelope.mail_from or ""
         user = self.shared.config.user_for_sender(sender)
         language = (user.language if user else None) or self.shared.config.language
-        decision: Decision = await self._offload(partial(self._decide, envelope, language, user))
-        if not decision.accepted:
-            return f"550 5.7.1 {smtp_text(t('relay.refused', language, reason=decision.reason))}"
+        raw = envelope.original_content if envelope.original_content is not None else envelope.content
+        assert isinstance(raw, bytes)
+        spool = self.shared.filter_spool
+        entry_id = filter_entry_id(sender, envelope.rcpt_tos, raw)
+        entry = await self._offload(partial(spool.get, entry_id)) if spool is not None else None
+        if entry is None:
+            decision: Decision = await self._offload(partial(self._decide, envelope, language, user))
+            if not decision.accepted:
+                return f"550 5.7.1 {smtp_text(t('relay.refused', language, reason=decision.reason))}"
+            try:
+                entry = await self._offload(partial(self._remember, entry_id, sender, user, decision))
+            except OSError:
+                log.exception("cannot write the filter spool")
+                return "451 4.3.0 Cannot record the filtered message now, try again later"
+        else:
+            log.info("filter: %s seen before (%d of %d part(s) reinjected)", entry.id,
+                     sum(p.delivered for p in entry.parts), len(entry.parts))
         try:
-            await self._offload(partial(self._reinject, sender, user, decision))
+            await self._offload(partial(self._reinject, entry))
         except RelayError as exc:
             if exc.temporary:
                 return "451 4.3.0 Reinjection into Postfix failed, try again later"
             return f"554 5.3.0 Reinjection refused ({exc.code})"
-        except RelayRefused:
+        except (RelayRefused, OSError):
             return "451 4.3.0 Reinjection into Postfix failed, try again later"
         return "250 2.0.0 Ok: filtered by medseal"
 
-    def _reinject(self, sender: str, user: User | None, decision: Decision) -> None:
+    def _remember(self, entry_id: str, sender: str, user: User | None, decision: Decision) -> Entry:
+        """The first decision, durably, before anything is reinjected (and its handovers, kept once)."""
+        spool = self.shared.filter_spool
+        assert spool is not None
+        spool.expire(FILTER_MEMORY_SECONDS)
+        self._keep_handovers(user, decision)
+        return spool.commit(sender, decision.parts, user=user.name if user else "", entry_id=entry_id)
+
+    def _reinject(self, entry: Entry) -> None:
+        spool = self.shared.filter_spool
+        assert spool is not None
         target = self.shared.config.reinject
         assert target is not None
         config = SmtpConfig(target.host, target.port, starttls="never-loopback-only", use_keyring=False)
-        self._keep_handovers(user, decision)
-        for data, recipients in decision.parts:
-            relay(data, sender, list(recipients), config)
+        for index, part in enumerate(entry.parts):
+            if part.delivered:
+                continue
+            relay(spool.read_part(entry, index), entry.sender, list(part.recipients), config)
+            entry = entry.with_part_delivered(index)
+            spool.save(entry)  # fsync'd before the next part: a retry skips this one
+        spool.drop_parts(entry)
 
 
 def server_tls_context(config: RelayConfig) -> ssl.SSLContext:

@@ -8,11 +8,16 @@ folder: an entry exists exactly when its ``.json`` does, and then all its parts 
 change is a new ``.json`` written the same way. A delivered entry loses its ``.json`` first, then its parts.
 
 Parts never hold a generated password (those are sealed for the sender, :mod:`medseal_relay.handover`).
+
+The Postfix filter keeps a spool of its own (:func:`filter_entry_id`): there Postfix holds the message and
+retries it, and the entry only remembers what the first attempt decided and which parts were already
+reinjected, so a retry after a failure or a crash between two parts reinjects each part once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -42,6 +47,10 @@ class Entry:
     attempts: int = 0
     next_attempt: float = 0.0
     last_error: str = ""
+
+    @property
+    def done(self) -> bool:
+        return all(part.delivered for part in self.parts)
 
     def with_part_delivered(self, index: int) -> Entry:
         parts = list(self.parts)
@@ -92,10 +101,10 @@ class Spool:
 
     def commit(
         self, sender: str, parts: Sequence[tuple[bytes, Sequence[str]]], *, user: str = "", kind: str = "message",
-        language: str = "fr",
+        language: str = "fr", entry_id: str | None = None,
     ) -> Entry:
         """Write a new entry durably; when this returns, the message may be acknowledged."""
-        entry_id = f"{time.time_ns():x}-{secrets.token_hex(4)}"
+        entry_id = entry_id or f"{time.time_ns():x}-{secrets.token_hex(4)}"
         for index, (data, _) in enumerate(parts):
             tmp = self.folder / f".tmp-{entry_id}.{index}.eml"
             _write_synced(tmp, data)
@@ -123,15 +132,36 @@ class Spool:
             with contextlib.suppress(FileNotFoundError):
                 self.part_path(entry.id, index).unlink()
 
+    def drop_parts(self, entry: Entry) -> None:
+        """Remove the parts' bytes but keep the state (the filter's memory of a finished message)."""
+        for index in range(len(entry.parts)):
+            with contextlib.suppress(FileNotFoundError):
+                self.part_path(entry.id, index).unlink()
+
+    def _load(self, path: Path) -> Entry | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["parts"] = tuple(Part(tuple(p["recipients"]), bool(p["delivered"])) for p in data["parts"])
+            return Entry(**data)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # removed meanwhile, or not ours
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._load(self._state_path(entry_id))
+
     def entries(self) -> Iterator[Entry]:
         """Every queued entry, oldest first."""
         for path in sorted(self.folder.glob("*.json")):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                data["parts"] = tuple(Part(tuple(p["recipients"]), bool(p["delivered"])) for p in data["parts"])
-                yield Entry(**data)
-            except (OSError, ValueError, KeyError, TypeError):
-                continue  # removed meanwhile, or not ours
+            entry = self._load(path)
+            if entry is not None:
+                yield entry
+
+    def expire(self, older_than: float) -> None:
+        """Remove every entry created more than ``older_than`` seconds ago (the filter's old memories)."""
+        cutoff = time.time() - older_than
+        for entry in list(self.entries()):
+            if entry.created < cutoff:
+                self.remove(entry)
 
     def size_of(self, entry: Entry) -> int:
         total = 0
@@ -139,3 +169,16 @@ class Spool:
             with contextlib.suppress(FileNotFoundError):
                 total += self.part_path(entry.id, index).stat().st_size
         return total
+
+
+def filter_entry_id(sender: str, recipients: Sequence[str], raw: bytes) -> str:
+    """The filter spool's id of one message as Postfix hands it over: the same on every retry of it.
+
+    Postfix retries a message with the same envelope and the same bytes (its queue file); a different message
+    has a different id (SHA-256 of the envelope and the bytes, 128 bits).
+    """
+    digest = hashlib.sha256()
+    for value in (sender, *recipients):
+        digest.update(value.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(b"\0" + raw)
+    return "f-" + digest.hexdigest()[:32]
