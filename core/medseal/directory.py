@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -60,12 +61,17 @@ class Directory:
     def professionals(self) -> tuple[Person, ...]:
         return tuple(p for p in self.people if p.role == "professional")
 
-    def by_email(self, address: str) -> Person | None:
-        wanted = address.strip().lower()
+    @functools.cached_property
+    def _by_email(self) -> dict[str, Person]:
+        """Each address to the first person listed with it (built once per directory)."""
+        index: dict[str, Person] = {}
         for person in self.people:
-            if person.email and person.email.lower() == wanted:
-                return person
-        return None
+            if person.email:
+                index.setdefault(person.email.lower(), person)
+        return index
+
+    def by_email(self, address: str) -> Person | None:
+        return self._by_email.get(address.strip().lower())
 
     def patient_by_email(self, address: str) -> Person | None:
         """The directory patient (not professional) with this address."""
