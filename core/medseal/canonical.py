@@ -237,11 +237,6 @@ class Canonical:
         return self.original[s:e]
 
 
-def _pair_at(breaks: list[int], shifts: list[tuple[int, int]], pos: int) -> tuple[int, int]:
-    i = bisect.bisect_right(breaks, pos)
-    return shifts[i - 1] if i else (0, 0)
-
-
 def canonical(text: str | Canonical) -> Canonical:
     """``text`` in canonical form (see the module's docstring); a :class:`Canonical` is returned as it is."""
     if isinstance(text, Canonical):
@@ -283,26 +278,6 @@ def canonical(text: str | Canonical) -> Canonical:
                 end += 1
             if start > last:
                 start -= 1  # the marks compose with the character before them
-            elif size:  # the marks follow removed characters (``a\u200b\u0301``): compose with the last one kept
-                base = size - 1
-                kept = next(i for i in range(len(pieces) - 1, -1, -1) if pieces[i])
-                base_char = pieces[kept][-1]
-                pieces[kept] = pieces[kept][:-1]
-                size = base
-                origin = base + _pair_at(breaks, shifts, base)[0]
-                while breaks and breaks[-1] >= base:
-                    breaks.pop()
-                    shifts.pop()
-                current = shifts[-1] if shifts else (0, 0)
-                marks = "".join(_map_char(c) for c in unicodedata.normalize("NFKC", text[start:end]))
-                out = "".join(_map_char(c) for c in unicodedata.normalize("NFKC", base_char + marks))
-                for k in range(len(out)):
-                    shift_to(size + k, (origin - size - k, end - 1 - size - k))
-                pieces.append(out)
-                size += len(out)
-                last = end
-                unit = units.search(text, end)
-                continue
         if start > last:
             piece = tables.fold_singles(text[last:start])
             shift_to(size, (last - size, last - size))
