@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from strategies import DIGIT_ZEROS, INVISIBLE, UNICODE_SPACES
 
@@ -17,6 +17,8 @@ TEXT = st.text(alphabet=st.sampled_from("aéZ09 .-_,\n" + SPECIAL), max_size=60)
 
 
 @given(TEXT)
+@example("a\u200b\u0301")  # a mark after a removed character composes with the letter before it
+@example("\ufb01\u200b\u0301")
 def test_canonical_text_is_plain(text: str) -> None:
     canon = canonical(text)
     for char in canon.text:

@@ -271,24 +271,15 @@ def canonical(text: str | Canonical) -> Canonical:
             shifts.append(want)
             current = want
 
-    while unit is not None:
-        start, end = unit.span()
-        if unicodedata.combining(text[start]):
-            while end < len(text) and unicodedata.combining(text[end]):
-                end += 1
-            if start > last:
-                start -= 1  # the marks compose with the character before them
+    for start, end in _unit_spans(text, units, unit):
         if start > last:
             piece = tables.fold_singles(text[last:start])
             shift_to(size, (last - size, last - size))
             pieces.append(piece)
             size += len(piece)
         source = text[start:end]
-        if len(source) == 1:
-            out = _map_char(source)
-        else:
-            out = "".join(_map_char(c) for c in unicodedata.normalize("NFKC", source))
-        if len(out) == len(source):  # one character for one: a composed accent that stays as it was
+        out = _map_unit(source)
+        if out == "".join(map(_map_char, source)) and len(out) == len(source):  # each character stays itself
             shift_to(size, (start - size, start - size))
         else:  # every output character stands for the whole unit
             for k in range(len(out)):
@@ -296,11 +287,42 @@ def canonical(text: str | Canonical) -> Canonical:
         pieces.append(out)
         size += len(out)
         last = end
-        unit = units.search(text, end)
     if last < len(text):
         shift_to(size, (last - size, last - size))
         pieces.append(tables.fold_singles(text[last:]))
     return Canonical("".join(pieces), text, tuple(breaks), tuple(shifts))
+
+
+def _map_unit(source: str) -> str:
+    """What a unit of the original becomes: removed characters dropped first (so that a combining mark after
+    a zero-width space still composes with the letter before it), then NFKC, then the one-character foldings."""
+    if len(source) == 1:
+        return _map_char(source)
+    kept = "".join(c for c in source if _map_char(c) != "")
+    return "".join(_map_char(c) for c in unicodedata.normalize("NFKC", kept))
+
+
+def _unit_spans(text: str, units: re.Pattern[str], first: re.Match[str]) -> list[tuple[int, int]]:
+    """The original spans canonicalised as wholes, in order and disjoint: each removed or expanded character,
+    and each run of combining marks with the character they compose with. A run of marks right after another
+    unit joins it (``a\u200b\u0301`` is one unit, ``á``), reaching back to the letter before the unit when
+    the unit alone would start with a mark."""
+    spans: list[tuple[int, int]] = []
+    unit: re.Match[str] | None = first
+    while unit is not None:
+        start, end = unit.span()
+        if unicodedata.combining(text[start]):
+            while end < len(text) and unicodedata.combining(text[end]):
+                end += 1
+            if spans and spans[-1][1] == start:
+                start = spans.pop()[0]
+            while start > 0 and unicodedata.combining(_map_unit(text[start:end])[:1] or "a"):
+                start -= 1  # the marks compose with the character before them
+                if spans and spans[-1][1] > start:
+                    start = spans.pop()[0]
+        spans.append((start, end))
+        unit = units.search(text, end)
+    return spans
 
 
 # --- folding for comparison ---------------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def _digit_pieces(code: str) -> list[_Piece]:
                 last = merged.pop()
                 piece = _Piece(last.start, piece.end, "pin", last.bits + piece.bits)
             merged.append(piece)
-        pieces.extend(p for p in merged if p.kind != "pin" or p.bits > _LOG2_10)
+        pieces.extend(merged)  # a lone digit too: left in the residue, it would split its words
     return pieces
 
 
