@@ -2,7 +2,9 @@
 
 Columns (header row required): ``last_name``, ``first_name``; optional ``niss``, ``birth_date``
 (YYYY-MM-DD), ``email``, ``access_code`` (a password agreed with the patient), ``certificate`` (path or PEM
-of an S/MIME certificate), ``role`` (``patient``, the default, or ``professional``).
+of an S/MIME certificate), ``role`` (``patient``, the default, or ``professional``), ``language`` (``fr``,
+``nl``, ``de`` or ``en``: the language the person reads — the clear e-mail, the envelope's letter and the
+access-code card are written in it; empty: unknown).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from stdnum.be import bis, nn
 
 from medseal.crypto.passwords import CodeStrength, assess_access_code, date_forms
 from medseal.errors import DirectoryError
+from medseal.i18n import LANGUAGES
 from medseal.text import fold
 
 REQUIRED_COLUMNS = ("last_name", "first_name")
-OPTIONAL_COLUMNS = ("niss", "birth_date", "email", "access_code", "certificate", "role")
+OPTIONAL_COLUMNS = ("niss", "birth_date", "email", "access_code", "certificate", "role", "language")
 ROLES = ("patient", "professional")
 
 
@@ -37,6 +40,7 @@ class Person:
     access_code: str = field(default="", repr=False)
     certificate: str = field(default="", repr=False)
     role: str = "patient"
+    language: str = ""  # one of i18n.LANGUAGES, or "" when the directory does not say
     line: int = field(default=0, compare=False)
 
     @property
@@ -137,6 +141,9 @@ def parse_directory(text: str, source: str = "directory") -> Directory:
             role = values.get("role", "").lower() or "patient"
             if role not in ROLES:
                 raise DirectoryError(f"{where}: column role must be one of {', '.join(ROLES)}")
+            language = values.get("language", "").lower()
+            if language and language not in LANGUAGES:
+                raise DirectoryError(f"{where}: column language must be one of {', '.join(LANGUAGES)} (or empty)")
             people.append(
                 Person(
                     last_name=values["last_name"],
@@ -147,6 +154,7 @@ def parse_directory(text: str, source: str = "directory") -> Directory:
                     access_code=values.get("access_code", ""),
                     certificate=values.get("certificate", ""),
                     role=role,
+                    language=language,
                     line=reader.line_num,
                 )
             )

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from medseal.errors import PolicyError
+from medseal.i18n import LANGUAGES
 from medseal.model import Kind, Level
 
 STANDARD_PROVIDERS: tuple[str, ...] = (
@@ -118,7 +119,6 @@ DEFAULT_SEVERITY: dict[Kind, Level] = {
 
 FIX_RECIPIENT_MODES = ("bcc", "split")
 ENCRYPT_MODES = ("findings", "patients", "untrusted")
-LANGUAGES = ("fr", "nl", "de", "en")
 
 
 @dataclass(frozen=True)
