@@ -243,7 +243,8 @@ def assess_access_code(code: str, personal: Sequence[str] = ()) -> CodeStrength:
         return CodeStrength(bits, True, "access_code.ok")
     covered: dict[str, int] = {}
     for piece in pieces:
-        covered[piece.kind] = covered.get(piece.kind, 0) + piece.end - piece.start
+        if piece.kind != "pin" or piece.end - piece.start > 1:  # a lone digit names no weakness
+            covered[piece.kind] = covered.get(piece.kind, 0) + piece.end - piece.start
     if covered and 2 * sum(covered.values()) >= len(folded.strip(_SEPARATORS)):
         kind = max(covered, key=lambda k: covered[k])
     else:
