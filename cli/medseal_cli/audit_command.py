@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 
 from medseal_cli.audit_log import verify
+from medseal_cli.commands import help_for
 from medseal_cli.context import load_key
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("audit", help="verify an audit log")
+    parser = commands.add_parser("audit", help=help_for("audit"))
     actions = parser.add_subparsers(dest="audit_action", required=True, metavar="verify")
     checker = actions.add_parser("verify", help="check the keyed chain of an audit log against its anchor")
     checker.add_argument("file", metavar="FILE")

@@ -22,13 +22,14 @@ from medseal.directory import (
     with_access_codes,
 )
 from medseal.i18n import t
+from medseal_cli.commands import help_for
 from medseal_cli.context import load_context, read_bytes, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
 from medseal_cli.outputs import Outputs, write_file
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("directory", help="check the directory's access codes, make new ones")
+    parser = commands.add_parser("directory", help=help_for("directory"))
     actions = parser.add_subparsers(dest="directory_action", required=True, metavar="check|codes")
     check = actions.add_parser("check", help="list the lines whose access code is too weak")
     check.add_argument("--directory", metavar="CSV", required=True)

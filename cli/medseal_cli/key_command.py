@@ -12,6 +12,7 @@ from medseal.crypto.keys import export_key, import_key, read_key
 from medseal.crypto.pseudonym import reveal_all
 from medseal.directory import load_directory
 from medseal.text import initials
+from medseal_cli.commands import help_for
 from medseal_cli.context import key_path, load_key, read_bytes
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_OK, CliError
 from medseal_cli.key_file import create_key, write_key
@@ -19,7 +20,7 @@ from medseal_cli.outputs import Outputs, write_file
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("key", help="export or import the practice key")
+    parser = commands.add_parser("key", help=help_for("key"))
     actions = parser.add_subparsers(dest="key_action", required=True, metavar="new|export|import")
     new = actions.add_parser("new", help="create the practice key (once per practice)")
     new.add_argument("--key-file", metavar="FILE", help="where (default: $XDG_CONFIG_HOME/medseal/key)")
@@ -35,7 +36,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.add_argument("--force", action="store_true", help="replace an existing, different key")
     imported.set_defaults(run=run_import)
 
-    reveal = commands.add_parser("reveal", help="find the patient behind a pseudonym")
+    reveal = commands.add_parser("reveal", help=help_for("reveal"))
     reveal.add_argument("pseudonym", metavar="P-XXXX-XXXX")
     reveal.add_argument("--directory", metavar="CSV", required=True)
     reveal.add_argument("--key-file", metavar="FILE")

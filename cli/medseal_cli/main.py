@@ -1,49 +1,82 @@
-"""``medseal``: the command-line front. Argument parsing and output only; the work is the core's."""
+"""``medseal``: the command-line front. Argument parsing and output only; the work is the core's.
+
+Start-up is kept light: the parser lists every command from :mod:`medseal_cli.commands` and imports only the
+module of the command that runs (``medseal --help`` imports no core module).
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from medseal import __version__
 from medseal.errors import InputError, MedsealError
-from medseal_cli import (
-    audit_command,
-    directory_command,
-    key_command,
-    open_command,
-    protect_command,
-    scan_command,
-    send_command,
-)
+from medseal_cli.commands import BY_NAME, COMMANDS, Command
 from medseal_cli.errors import EXIT_INPUT, EXIT_INTERNAL, CliError
-from medseal_cli.smtp import RelayError
+
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The ``medseal`` parser; the command named in ``argv`` (if any) gets its full options, the others a name
+    and a help line only (enough to list them and to refuse an unknown one)."""
     parser = argparse.ArgumentParser(
         prog="medseal",
         description="Check and protect patient data in outgoing e-mail (Belgian GDPR guidance for care providers).",
     )
     parser.add_argument("--version", action="version", version=f"medseal {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    scan_command.add_parser(commands)
-    protect_command.add_parser(commands)
-    open_command.add_parser(commands)
-    send_command.add_parser(commands)
-    key_command.add_parser(commands)
-    audit_command.add_parser(commands)
-    directory_command.add_parser(commands)
-    _add_serve(commands)
-    _add_plugins(commands)
+    chosen = _command_name(argv)
+    wanted = BY_NAME.get(chosen) if chosen else None
+    declared: set[str] = set()
+    for command in COMMANDS:
+        if command.name in declared:
+            continue
+        if wanted is not None and command.module == wanted.module:
+            _declare(commands, command)
+            declared.update(commands.choices)
+        else:
+            commands.add_parser(command.name, help=command.help)
+            declared.add(command.name)
+    if chosen and wanted is None:
+        _add_plugins(commands)
     return parser
 
 
-def _add_plugins(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Commands that installed extras register under the ``medseal.commands`` entry point (e.g. ``relay``)."""
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The command in ``argv``: the first word that is not an option (the top level has only options without
+    values: ``--help``, ``--version``)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _declare(commands: _SubParsers, command: Command) -> None:
+    """Import the command's module and let it declare its options (with every command that module holds)."""
+    try:
+        module = importlib.import_module(command.module)
+    except ImportError:
+        if not command.missing:
+            raise
+        missing = commands.add_parser(command.name, help=command.help)
+        missing.set_defaults(run=_missing(command.missing))
+        return
+    getattr(module, command.declare)(commands)
+
+
+def _missing(message: str) -> Callable[[argparse.Namespace], int]:
+    def run(_args: argparse.Namespace) -> int:
+        raise CliError(message)
+
+    return run
+
+
+def _add_plugins(commands: _SubParsers) -> None:
+    """Commands that installed extras register under the ``medseal.commands`` entry point; they are only looked
+    up (a slow scan of the installed packages) when the command named is not a built-in one."""
     from importlib.metadata import entry_points
 
     for entry in entry_points(group="medseal.commands"):
@@ -55,23 +88,6 @@ def _add_plugins(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             continue
 
 
-def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``medseal serve`` (the Outlook add-in's server) needs the ``outlook`` extra."""
-    try:
-        from medseal_outlook.cli import add_serve_parser
-    except ImportError:
-        parser = commands.add_parser(
-            "serve", help="run the Outlook add-in server (pip install 'medseal[outlook]')"
-        )
-        parser.set_defaults(run=_serve_missing)
-        return
-    add_serve_parser(commands)
-
-
-def _serve_missing(_args: argparse.Namespace) -> int:
-    raise CliError("the Outlook server is not installed: pip install 'medseal[outlook]'")
-
-
 def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -81,14 +97,16 @@ def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentP
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged PDFs are findings, not console noise
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     # sendmail callers mix options and recipient addresses freely
     if argv[:1] == ["send"]:
         args = _subparser(parser, "send").parse_intermixed_args(argv[1:])
     else:
         args = parser.parse_args(argv)
+    import logging  # here, not at start-up: ``medseal --help`` needs none of it
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged PDFs are findings, not console noise
     try:
         code: int = args.run(args)
         return code
@@ -100,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except MedsealError as exc:  # e.g. the SMTP server refused: nothing (more) was sent
         sys.stderr.write(f"medseal: {exc}\n")
-        return EXIT_INPUT if isinstance(exc, RelayError) else EXIT_INTERNAL
+        relay_error = getattr(sys.modules.get("medseal_cli.smtp"), "RelayError", None)  # only if it was imported
+        return EXIT_INPUT if relay_error is not None and isinstance(exc, relay_error) else EXIT_INTERNAL
     except KeyboardInterrupt:
         sys.stderr.write("medseal: interrupted\n")
         return 130

@@ -8,13 +8,14 @@ import sys
 from pathlib import Path
 
 from medseal.envelope.opening import open_message
+from medseal_cli.commands import help_for
 from medseal_cli.context import read_bytes
 from medseal_cli.errors import EXIT_OK, CliError
 from medseal_cli.outputs import Outputs, safe_name, write_file
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("open", help="decrypt a protected message (recipient side)")
+    parser = commands.add_parser("open", help=help_for("open"))
     parser.add_argument("file", metavar="FILE.eml")
     secret = parser.add_mutually_exclusive_group(required=True)
     secret.add_argument("--password-file", metavar="FILE", help="the password handed over to you")

@@ -13,6 +13,7 @@ from medseal.i18n import t
 from medseal.parse import parse_message
 from medseal.protect import Action, Outgoing, ProtectOptions, ProtectResult, protect_message
 from medseal.scan import ScanContext
+from medseal_cli.commands import help_for
 from medseal_cli.context import (
     check_recipients_codes,
     key_path,
@@ -49,7 +50,7 @@ def add_protect_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("protect", help="pseudonymise, encrypt and fix recipients")
+    parser = commands.add_parser("protect", help=help_for("protect"))
     parser.add_argument("file", metavar="FILE", help="message (.eml) or - for stdin")
     parser.add_argument("-o", "--output", metavar="OUT.eml", help="where to write the protected message")
     parser.add_argument("--json", action="store_true", help="a JSON summary on stdout")

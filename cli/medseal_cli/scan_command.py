@@ -34,6 +34,7 @@ from medseal_cli.audit_report import (
     summary_json,
     summary_kinds,
 )
+from medseal_cli.commands import help_for
 from medseal_cli.context import key_path, load_context, load_key, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, CliError
 from medseal_cli.imap_password import KEYRING_SERVICE, PASSWORD_VARIABLE
@@ -52,7 +53,7 @@ _SAVE_EVERY = 2.0  # seconds between state saves during a run
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("scan", help="find patient identifiers and risky recipients")
+    parser = commands.add_parser("scan", help=help_for("scan"))
     parser.add_argument(
         "files",
         nargs="+",

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from medseal.parse import parse_message
 from medseal.protect import Action, Outgoing, protect_message
+from medseal_cli.commands import help_for
 from medseal_cli.context import check_recipients_codes, key_path, load_context, resolve_language
 from medseal_cli.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, CliError
 from medseal_cli.outputs import Outputs, write_file
@@ -28,7 +29,7 @@ from medseal_cli.smtp import RelayError, SmtpConfig, relay
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("send", help="sendmail-compatible: scan, protect and relay over SMTP")
+    parser = commands.add_parser("send", help=help_for("send"))
     add_protect_options(parser)
     add_sendmail_arguments(parser)
     parser.set_defaults(run=run, intermixed=True)
