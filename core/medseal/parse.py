@@ -35,10 +35,10 @@ import quopri
 import re
 from collections.abc import Callable, Iterator
 from email import policy
+from email.feedparser import BytesFeedParser
 from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.message import Message as MimePart
-from email.parser import BytesParser
 from email.utils import collapse_rfc2231_value, getaddresses
 from typing import TypeVar, cast
 
@@ -74,6 +74,9 @@ _DECODING_POLICY = policy.default
 _RAW_POLICY = policy.default.clone(refold_source="none", cte_type="8bit", max_line_length=0)
 _PARSE_ERRORS = (ValueError, LookupError, TypeError, IndexError, AttributeError, AssertionError, UnicodeError)
 _MAX_PARTS = 10_000
+#: The parser is fed this much at a time: the stdlib's ``parsebytes`` first turns the whole message into one
+#: ``str`` and a ``StringIO`` of it (4 bytes per character: 100 MB for a 25 MB message).
+_FEED_CHUNK = 1 << 16
 #: The stdlib parser spends time quadratic in the nesting depth (about 2 s at 400 levels): refuse past this.
 MAX_DEPTH = 50
 _MARKS = re.compile(
@@ -322,7 +325,7 @@ def parse_message(data: bytes) -> Message:
     if _mime_depth(raw) > MAX_DEPTH:
         raise InputError("not an e-mail message: MIME parts nested too deeply")
     try:
-        message = BytesParser(policy=_POLICY).parsebytes(raw)
+        message = _parse_tree(raw)
         if not _looks_like_mail(message):
             raise InputError("not an e-mail message: no mail header found")
         return _build(message)
@@ -332,6 +335,14 @@ def parse_message(data: bytes) -> Message:
         raise InputError("not an e-mail message: MIME parts nested too deeply") from None
     except _PARSE_ERRORS as exc:
         raise InputError(f"not an e-mail message: malformed MIME structure ({type(exc).__name__})") from None
+
+
+def _parse_tree(raw: bytes) -> MimePart:
+    """The MIME tree of ``raw``, as ``BytesParser.parsebytes`` gives it, fed in chunks (no whole-message copy)."""
+    parser = BytesFeedParser(policy=_POLICY)
+    for start in range(0, len(raw), _FEED_CHUNK):
+        parser.feed(raw[start : start + _FEED_CHUNK])
+    return parser.close()
 
 
 def _build(message: MimePart) -> Message:
