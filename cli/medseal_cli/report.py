@@ -53,11 +53,12 @@ class TextFormatter:
 
 
 class JsonFormatter:
-    """Collects every message and prints one document at the end."""
+    """One JSON document, ``{"messages": [...]}``, written as the messages come (a mailbox scan holds none of
+    them); byte for byte what ``json.dump(..., indent=2)`` of the whole list gives."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.messages: list[dict[str, Any]] = []
+        self.count = 0
 
     def message(self, report: ScanReport) -> None:
         entry: dict[str, Any] = {"source": report.source}
@@ -68,9 +69,10 @@ class JsonFormatter:
                 {"verdict": report.verdict.label, "findings": [f.public() for f in report.verdict.findings]}
             )
         entry.update(report.extra)
-        self.messages.append(entry)
+        text = json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        self.out.write(('{\n  "messages": [\n    ' if self.count == 0 else ",\n    ") + text)
+        self.count += 1
 
     def finish(self) -> None:
-        json.dump({"messages": self.messages}, self.out, ensure_ascii=False, indent=2)
-        self.out.write("\n")
+        self.out.write('{\n  "messages": []\n}\n' if self.count == 0 else "\n  ]\n}\n")
         self.out.flush()
