@@ -327,7 +327,11 @@ def _status(name: str) -> int:
 
 
 def child(args: argparse.Namespace) -> None:
-    """Measure one scan or protect of ``args.message`` in this fresh process; print JSON on stdout."""
+    """Measure one scan or protect of ``args.message`` in this fresh process; print JSON on stdout.
+    ``--default-malloc``: without the ``medseal`` command's malloc setting (``medseal_cli.memory``)."""
+    from medseal_cli.memory import return_big_buffers
+
+    malloc = "glibc default" if args.default_malloc else ("medseal CLI" if return_big_buffers() else "default")
     context = ScanContext(directory=parse_directory(Path(args.directory).read_text("utf-8")))
     data = Path(args.message).read_bytes()
     action: Callable[[bytes, ScanContext], object] = scan_bytes if args.child == "scan" else protect_bytes
@@ -346,15 +350,17 @@ def child(args: argparse.Namespace) -> None:
     traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
     peak = _status("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"wall": wall, "cpu": cpu, "message_bytes": len(data), "rss_baseline": baseline,
-                      "rss_peak": peak, "rss_delta": peak - baseline, "peak_reset": reset,
+                      "rss_peak": peak, "rss_delta": peak - baseline, "peak_reset": reset, "malloc": malloc,
                       "tracemalloc_peak": traced}))
 
 
-def run_child(kind: str, files: dict[str, Path], traced: bool) -> dict[str, Any]:
+def run_child(kind: str, files: dict[str, Path], traced: bool, default_malloc: bool = False) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--message", str(files["large"]),
                "--warmup", str(files["typical"]), "--directory", str(files["directory"])]
     if traced:
         command.append("--tracemalloc")
+    if default_malloc:
+        command.append("--default-malloc")
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -367,6 +373,7 @@ def memory(kind: str, files: dict[str, Path], plan: Plan) -> dict[str, Any]:
         "message_bytes": runs[0]["message_bytes"],
         "seconds": {"cpu": summary([r["cpu"] for r in runs]), "wall": summary([r["wall"] for r in runs])},
         "rss_delta_max": max(r["rss_delta"] for r in runs),
+        "rss_delta_default_malloc": run_child(kind, files, False, default_malloc=True)["rss_delta"],
         "peak_reset": all(r["peak_reset"] for r in runs),
         "runs": runs,
     }
@@ -706,6 +713,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", help=argparse.SUPPRESS)
     parser.add_argument("--directory", help=argparse.SUPPRESS)
     parser.add_argument("--tracemalloc", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--default-malloc", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args)

@@ -106,7 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     import logging  # here, not at start-up: ``medseal --help`` needs none of it
 
+    from medseal_cli.memory import return_big_buffers
+
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged PDFs are findings, not console noise
+    return_big_buffers()
     try:
         code: int = args.run(args)
         return code
