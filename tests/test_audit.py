@@ -341,3 +341,55 @@ def test_domains_that_may_name_a_patient_are_keyed() -> None:
     assert private != domain_label("famille-dupont.be", policy, audit_key(b"x" * 32))
     assert private != domain_label("famille-martin.be", policy, KEY)
     AuditRecord(time="2025-01-01T00:00:00Z", command="send", verdict="ok", action="x", recipient_domains=[private])
+
+
+# --- logs in the older unkeyed format, and the keyed log that continues one -----------------------------------
+
+
+def _v1_chain(recs: list[AuditRecord]) -> list[str]:
+    """A log as medseal wrote it before the keyed chain: SHA-256 ``hash`` per line, no ``user`` field."""
+    lines, previous = [], GENESIS
+    for rec in recs:
+        data = {k: v for k, v in rec.as_dict().items() if k != "user"} | {"prev": previous}
+        body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        data["hash"] = previous = hashlib.sha256(body.encode("ascii")).hexdigest()
+        lines.append(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True))
+    return lines
+
+
+@given(st.lists(small_records, min_size=1, max_size=6), st.data())
+def test_an_unkeyed_log_is_recognised_and_its_chain_checked(recs: list[AuditRecord], data: st.DataObject) -> None:
+    lines = _v1_chain(recs)
+    assert all(audit.is_unkeyed_line(line) for line in lines)
+    result = audit.verify_unkeyed_lines(lines)
+    assert result.ok and result.count == len(lines) and result.head == json.loads(lines[-1])["hash"]
+    assert verify_lines_(lines).first_bad_line == 1  # never taken for a keyed chain
+    number = data.draw(st.integers(0, len(lines) - 1))
+    edited = [*lines[:number], lines[number].replace('"prev"', '"prev" '), *lines[number + 1 :]]
+    assert audit.verify_unkeyed_lines(edited).first_bad_line == number + 1
+
+
+@given(logs)
+def test_keyed_lines_are_not_unkeyed(lines: list[str]) -> None:
+    assert not any(audit.is_unkeyed_line(line) for line in lines)
+
+
+@given(st.lists(small_records, min_size=1, max_size=4), st.lists(small_records, max_size=4))
+def test_a_migrated_log_vouches_for_the_old_head(old: list[AuditRecord], new: list[AuditRecord]) -> None:
+    old_head = audit.verify_unkeyed_lines(_v1_chain(old)).head
+    first = record_line(audit.migration_record(len(old)), old_head, KEY)
+    lines = [first]
+    previous = json.loads(first)["mac"]
+    for rec in new:
+        lines.append(record_line(rec, previous, KEY))
+        previous = json.loads(lines[-1])["mac"]
+    result = verify_lines_(lines)
+    assert result.ok and result.continues == old_head and result.count == len(new) + 1
+    # the migration record only ever starts a log: spliced after other lines, it is refused
+    other = chain(new or [_record(1)])
+    spliced = [*other, record_line(audit.migration_record(1), json.loads(other[-1])["mac"], KEY)]
+    bad = verify_lines_(spliced)
+    assert not bad.ok and bad.first_bad_line == len(other) + 1 and "migration" in bad.reason
+    # a forger cannot point it at another old head
+    forged = json.loads(first) | {"prev": "1" * 64}
+    assert not verify_lines_([json.dumps(forged, sort_keys=True, separators=(",", ":"))]).ok

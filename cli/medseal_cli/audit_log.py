@@ -5,6 +5,10 @@ Each append takes an exclusive lock on the log (where the platform has ``fcntl``
 ends where its anchor says, appends one line, flushes it to disk, then replaces the anchor atomically
 (temporary file + rename). What is logged: counts, pseudonyms, and recipient domains only when the policy lists
 them (others as a keyed label).
+
+A log in the older unkeyed format (:func:`medseal.audit.is_unkeyed_line`) is neither appended to nor verified
+as a keyed chain: both say so and name the way out, :func:`migrate` (``medseal audit migrate LOG``), which
+keeps the old file as ``LOG.v1`` and starts a keyed log at ``LOG`` anchored to the old file's last hash.
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ from medseal.audit import (
     anchor_text,
     audit_key,
     domain_label,
+    is_unkeyed_line,
     line_mac,
+    migration_record,
     parse_anchor,
     record_line,
     utc_now,
     verify_lines,
+    verify_unkeyed_lines,
 )
 from medseal.crypto.pseudonym import pseudonym
 from medseal.model import Verdict
@@ -47,6 +54,44 @@ def anchor_path(log: str | os.PathLike[str]) -> Path:
     """The anchor file beside ``log``: ``LOG.head``."""
     path = Path(log)
     return path.with_name(path.name + ".head")
+
+
+def unkeyed_path(log: str | os.PathLike[str]) -> Path:
+    """Where :func:`migrate` keeps the unkeyed log it continues: ``LOG.v1``."""
+    path = Path(log)
+    return path.with_name(path.name + ".v1")
+
+
+def _unkeyed_advice(path: str | os.PathLike[str]) -> str:
+    return (f"{path}: this audit log is in the older unkeyed format (before medseal keyed its audit chain); "
+            f"start its keyed chain with: medseal audit migrate {path} --key-file KEY "
+            f"(the old file is kept, unchanged, as {unkeyed_path(path).name})")
+
+
+def _read_lines(path: str | os.PathLike[str]) -> list[str]:
+    try:
+        with open(path, "rb") as handle:
+            return [raw.decode("utf-8", errors="replace") for raw in handle]
+    except FileNotFoundError:
+        raise AuditError(f"{path}: audit log not found") from None
+    except OSError as exc:
+        raise AuditError(f"{path}: cannot read the audit log ({exc.strerror})") from None
+
+
+def unkeyed_log(path: str | os.PathLike[str]) -> VerifyResult | None:
+    """For a log in the older unkeyed format, its (unkeyed) chain check; ``None`` for any other log.
+
+    Only the first line decides the format, so a keyed log cannot be passed off as an unkeyed one by
+    rewriting its later lines.
+    """
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline().decode("utf-8", errors="replace")
+    except OSError:
+        return None  # verify says why
+    if not is_unkeyed_line(first):
+        return None
+    return verify_unkeyed_lines(_read_lines(path))
 
 
 def _counts(verdict: Verdict) -> dict[str, int]:
@@ -128,6 +173,8 @@ def append(path: str | os.PathLike[str], record: AuditRecord, practice_key: byte
             previous, count, separator = GENESIS, 0, b""
         else:
             mac = line_mac(last.decode("utf-8", errors="replace"), key)
+            if mac is None and is_unkeyed_line(last.decode("utf-8", errors="replace")) and noted is None:
+                raise AuditError(_unkeyed_advice(path))
             if mac is None:
                 raise AuditError(f"{path}: the audit log ends with an altered or incomplete line (or another "
                                  "practice key wrote it): check it with medseal audit verify")
@@ -166,6 +213,50 @@ def verify(path: str | os.PathLike[str], practice_key: bytes, expected_head: str
         raise AuditError(f"{path}: audit log not found") from None
     except OSError as exc:
         raise AuditError(f"{path}: cannot read the audit log ({exc.strerror})") from None
+
+
+def migrate(path: str | os.PathLike[str], practice_key: bytes) -> tuple[Path, VerifyResult, str]:
+    """Keep the unkeyed log at ``path`` as ``LOG.v1`` and start a keyed log at ``path`` that continues it.
+
+    Returns the old file's new path, its unkeyed chain check and the new head. Refused (:class:`AuditError`,
+    nothing changed) when the log is not in the unkeyed format, its unkeyed chain is broken (the result says
+    where: repair or set the file aside first), ``LOG.v1`` or an anchor already exists.
+    """
+    key = audit_key(practice_key)
+    log, old, anchor = Path(path), unkeyed_path(path), anchor_path(path)
+    try:
+        fd = os.open(log, os.O_RDWR)
+    except OSError as exc:
+        raise AuditError(f"{log}: cannot open the audit log ({exc.strerror})") from None
+    with open(fd, "r+b") as handle:
+        _lock(handle.fileno())  # appenders refuse this log anyway; the lock keeps two migrations apart
+        data = handle.read()
+        lines = [raw.decode("utf-8", errors="replace") for raw in data.splitlines(keepends=True)]
+        if not lines or not is_unkeyed_line(lines[0]):
+            raise AuditError(f"{log}: not an audit log in the older unkeyed format: nothing to migrate "
+                             "(check a keyed log with medseal audit verify)")
+        result = verify_unkeyed_lines(lines)
+        if not result.ok:
+            raise AuditError(f"{log}: line {result.first_bad_line}: {result.reason}; nothing migrated: "
+                             "restore the file from a backup, or set it aside and start a new log")
+        if anchor.exists():
+            raise AuditError(f"{log}: {anchor.name} already exists beside an unkeyed log: nothing migrated "
+                             "(a keyed log may have been rewritten in the old format: check your backups)")
+        try:
+            with open(old, "xb") as copy:  # never over an existing file
+                copy.write(data)
+                copy.flush()
+                os.fsync(copy.fileno())
+        except FileExistsError:
+            raise AuditError(f"{old}: already exists; nothing migrated (move it away first)") from None
+        except OSError as exc:
+            raise AuditError(f"{old}: cannot write ({exc.strerror}); nothing migrated") from None
+        line = record_line(migration_record(result.count), result.head, key)
+        head = line_mac(line, key)
+        assert head is not None
+        write_file(log, line.encode("ascii") + b"\n", 0o600)
+        write_file(anchor, anchor_text(1, head, key).encode("ascii"), 0o600)
+    return old, result, head
 
 
 def _lock(fd: int) -> None:

@@ -27,7 +27,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("send", "medseal_cli.send_command", "sendmail-compatible: scan, protect and relay over SMTP"),
     Command("key", "medseal_cli.key_command", "export or import the practice key"),
     Command("reveal", "medseal_cli.key_command", "find the patient behind a pseudonym"),
-    Command("audit", "medseal_cli.audit_command", "verify an audit log"),
+    Command("audit", "medseal_cli.audit_command", "verify an audit log, or migrate one in the older unkeyed format"),
     Command("directory", "medseal_cli.directory_command", "check the directory's access codes, make new ones"),
     Command("serve", "medseal_outlook.cli", "run the HTTPS server for the Outlook add-in", declare="add_serve_parser",
             missing="the Outlook server is not installed: pip install 'medseal[outlook]'"),

@@ -75,7 +75,7 @@ def run_codes(args: argparse.Namespace) -> int:
         Card(
             holder=f"{person.first_name} {person.last_name}",
             code=codes[person.line],
-            language=getattr(person, "language", "") or language,
+            language=person.language or language,
         )
         for person in people
     ]

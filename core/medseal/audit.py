@@ -19,6 +19,13 @@ eHealthBox); any other domain (``famille-dupont.be``) is written as a keyed labe
 :func:`assert_no_clear_identifiers` refuses any record whose text holds a valid Belgian national or BIS
 number, as a last line of defence.
 
+Logs written before the keyed chain (medseal up to 0.x: a plain SHA-256 ``hash`` per line, no anchor) are the
+*unkeyed format*: :func:`is_unkeyed_line` recognises them and :func:`verify_unkeyed_lines` checks their chain,
+which only shows accidental damage (anyone who can write the file can recompute it). ``medseal audit migrate``
+keeps such a file as it is and starts a keyed log whose first line is a *migration record*
+(:func:`migration_record`): its ``prev`` is the old file's last hash instead of 64 zeros, so the keyed chain
+vouches for the old head from then on. A migration record is accepted as line 1 only.
+
 The core does no I/O: the CLI reads and appends the files (under a lock) and writes the anchor atomically.
 """
 
@@ -46,6 +53,8 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 #: ``analyse`` is the Outlook server's check before a send (its ``protect`` records are ``protect``).
 COMMANDS = ("scan", "protect", "send", "relay", "analyse")
+#: The command of the record that starts a keyed log continuing an unkeyed one (line 1 only).
+MIGRATE = "migrate"
 
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 _DOMAIN_RE = re.compile(r"[^\s@]+")
@@ -53,6 +62,8 @@ _DOMAIN_RE = re.compile(r"[^\s@]+")
 _NUMBER_RE = re.compile(r"(?=(\d(?:[ ./-]?\d){10}))")
 _LINE_FIELDS = frozenset({"time", "command", "verdict", "action", "finding_counts", "pseudonyms",
                           "recipient_domains", "source", "override", "user", "prev", "mac"})
+#: The fields of a line in the older unkeyed format (SHA-256 ``hash`` instead of ``mac``, no ``user``).
+_UNKEYED_FIELDS = frozenset(_LINE_FIELDS - {"user", "mac"} | {"hash"})
 _AUDIT_LABEL = b"medseal audit chain v2"
 _ANCHOR_PREFIX = "medseal-audit-anchor-v2"
 
@@ -92,7 +103,7 @@ class AuditRecord:
     user: str = ""
 
     def __post_init__(self) -> None:
-        if self.command not in COMMANDS:
+        if self.command not in (*COMMANDS, MIGRATE):
             raise ValueError(f"unknown audit command {self.command!r}")
         if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in self.finding_counts.values()):
             raise ValueError("finding counts must be whole numbers >= 0")
@@ -122,6 +133,8 @@ class VerifyResult:
     first_bad_line: int | None
     reason: str
     head: str = GENESIS
+    #: The last hash of the unkeyed log this one continues (its line 1 is a migration record), else "".
+    continues: str = ""
 
 
 def utc_now() -> str:
@@ -254,12 +267,18 @@ def verify_lines(
     """
     previous = GENESIS
     count = 0
+    continues = ""
     seen_expected = expected_head in (None, GENESIS)
     for number, raw in enumerate(lines, start=1):
         line = raw[:-1] if raw.endswith("\n") else raw
         data = _parse_line(line, key)
         if data is None:
             return VerifyResult(False, count, number, f"line {number} was altered, forged or is incomplete", previous)
+        if data["command"] == MIGRATE:
+            if number > 1:
+                reason = f"line {number} is a migration record, which only ever starts a log: lines were removed"
+                return VerifyResult(False, count, number, reason, previous)
+            previous = continues = data["prev"]
         if data["prev"] != previous:
             reason = (
                 f"line {number} does not follow line {number - 1}: a line was removed, inserted or moved"
@@ -278,5 +297,51 @@ def verify_lines(
         return VerifyResult(False, count, None, reason, previous)
     if not seen_expected:
         reason = "the expected head is not in the log: it was cut or rewritten"
-        return VerifyResult(False, count, None, reason, previous)
-    return VerifyResult(True, count, None, f"{count} line(s), chain intact", previous)
+        return VerifyResult(False, count, None, reason, previous, continues)
+    return VerifyResult(True, count, None, f"{count} line(s), chain intact", previous, continues)
+
+
+def migration_record(unkeyed_count: int) -> AuditRecord:
+    """The first record of a keyed log that continues an unkeyed one of ``unkeyed_count`` lines (its line
+    goes after the unkeyed log's last hash: ``record_line(migration_record(n), old_head, key)``)."""
+    return AuditRecord(time=utc_now(), command=MIGRATE, verdict="continued",
+                       action=f"continues-unkeyed-log-of-{unkeyed_count}-records")
+
+
+def _unkeyed_hash(data: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in data.items() if k != "hash"}
+    return hashlib.sha256(_canonical(body).encode("ascii")).hexdigest()
+
+
+def _unkeyed_fields(line: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and set(data) == _UNKEYED_FIELDS else None
+
+
+def is_unkeyed_line(line: str) -> bool:
+    """Whether ``line`` has the shape of the older unkeyed format (its own hash is not checked here)."""
+    return _unkeyed_fields(line.rstrip("\n")) is not None
+
+
+def verify_unkeyed_lines(lines: Iterable[str]) -> VerifyResult:
+    """Check the plain SHA-256 chain of a log in the older unkeyed format (see the module's docstring).
+
+    An intact result shows the file was not damaged by accident; it proves nothing against someone who
+    could write it (they can recompute every hash).
+    """
+    previous, count = GENESIS, 0
+    for number, raw in enumerate(lines, start=1):
+        line = raw[:-1] if raw.endswith("\n") else raw
+        data = _unkeyed_fields(line)
+        if (data is None or not all(isinstance(data[k], str) and _HASH_RE.fullmatch(data[k]) for k in ("prev", "hash"))
+                or _canonical(data) != line or _unkeyed_hash(data) != data["hash"]):
+            return VerifyResult(False, count, number, f"line {number} is not an intact line of the unkeyed format",
+                                previous)
+        if data["prev"] != previous:
+            return VerifyResult(False, count, number, f"line {number} does not follow the line before it", previous)
+        previous = data["hash"]
+        count += 1
+    return VerifyResult(True, count, None, f"{count} line(s), unkeyed chain consistent", previous)

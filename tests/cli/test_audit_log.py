@@ -142,3 +142,101 @@ def test_a_missing_anchor_is_an_error(tmp_path: Path) -> None:
         verify(log, PRACTICE)
     with pytest.raises(AuditError, match="anchor"):
         append(log, _record(2), PRACTICE)
+
+
+# -- logs in the older unkeyed format: a clear way out, never "tampered" -------------------------------------
+
+
+def _v1_log(path: Path, count: int = 3) -> bytes:
+    """A log as medseal wrote it before the keyed chain (SHA-256 ``hash`` per line, no anchor)."""
+    import hashlib
+
+    out, previous = b"", GENESIS
+    for n in range(count):
+        data = {k: v for k, v in _record(n).as_dict().items() if k != "user"} | {"prev": previous}
+        body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        data["hash"] = previous = hashlib.sha256(body.encode()).hexdigest()
+        out += json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode() + b"\n"
+    path.write_bytes(out)
+    return out
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from medseal_cli.main import main
+
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out + err
+
+
+@pytest.fixture
+def key(tmp_path: Path) -> str:
+    from medseal_cli.key_file import create_key
+
+    create_key(tmp_path / "key")
+    return str(tmp_path / "key")
+
+
+def test_verify_names_the_old_format_and_the_way_out(tmp_path: Path, key: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "audit.jsonl"
+    _v1_log(log)
+    code, text = _cli(["audit", "verify", str(log), "--key-file", key], capsys)
+    assert code == 2, text
+    assert "older unkeyed format" in text and f"medseal audit migrate {log}" in text and "3 records" in text
+    assert "altered" not in text and "forged" not in text and "tampered" not in text
+    with pytest.raises(AuditError, match=r"older unkeyed format.*medseal audit migrate"):
+        append(log, _record(9), PRACTICE)
+
+
+def test_migrate_keeps_the_old_file_and_chains_on_from_its_last_hash(
+    tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from medseal.crypto.keys import read_key
+
+    log = tmp_path / "audit.jsonl"
+    old = _v1_log(log)
+    last_hash = json.loads(old.splitlines()[-1])["hash"]
+    code, text = _cli(["audit", "migrate", str(log), "--key-file", key], capsys)
+    assert code == 0, text
+    assert (tmp_path / "audit.jsonl.v1").read_bytes() == old, "the old log is kept byte for byte"
+    assert json.loads(log.read_text())["prev"] == last_hash and last_hash in text
+    append(log, _record(7), read_key(Path(key)))  # the keyed chain goes on as usual
+    code, text = _cli(["audit", "verify", str(log), "--key-file", key], capsys)
+    assert code == 0 and "2 records" in text and "audit.jsonl.v1 (3 unkeyed records" in text, text
+    code, text = _cli(["audit", "migrate", str(log), "--key-file", key], capsys)
+    assert code == 2 and "nothing to migrate" in text
+    # the old file, edited after the migration, no longer matches what the keyed chain vouches for
+    (tmp_path / "audit.jsonl.v1").write_bytes(old.replace(b'"warn"', b'"ok"', 1))
+    code, text = _cli(["audit", "verify", str(log), "--key-file", key], capsys)
+    assert code == 1 and "changed after the migration" in text
+
+
+def test_migrate_refuses_a_broken_old_log_and_changes_nothing(
+    tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "audit.jsonl"
+    lines = _v1_log(log, 4).splitlines(keepends=True)
+    log.write_bytes(lines[0] + lines[2] + lines[3])  # a line removed
+    before = log.read_bytes()
+    code, text = _cli(["audit", "verify", str(log), "--key-file", key], capsys)
+    assert code == 1 and "line 2" in text
+    code, text = _cli(["audit", "migrate", str(log), "--key-file", key], capsys)
+    assert code == 2 and "line 2" in text and "nothing migrated" in text
+    assert log.read_bytes() == before and not (tmp_path / "audit.jsonl.v1").exists()
+    assert not anchor_path(log).exists()
+
+
+def test_a_keyed_log_rewritten_in_the_old_format_is_caught(
+    tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from medseal.crypto.keys import read_key
+
+    log = tmp_path / "audit.jsonl"
+    append(log, _record(1), read_key(Path(key)))
+    _v1_log(log)  # the forger rewrites the log unkeyed, but the keyed anchor is still beside it
+    code, text = _cli(["audit", "verify", str(log), "--key-file", key], capsys)
+    assert code == 1 and "rewritten" in text
+    code, text = _cli(["audit", "migrate", str(log), "--key-file", key], capsys)
+    assert code == 2 and "already exists" in text and not (tmp_path / "audit.jsonl.v1").exists()

@@ -249,6 +249,31 @@ def test_directory_codes_writes_a_new_csv_and_one_card_per_patient(
     assert "tulip-harbor-lantern-42" not in text  # a strong code is left alone and not printed
 
 
+@pytest.mark.pyodide_incompatible("pdftotext")
+def test_each_card_is_in_its_patients_language_else_the_practices(
+    work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medseal.i18n import LANGUAGES, t
+
+    monkeypatch.chdir(work)
+    rows = [("Dupont", "Marie", "fr"), ("Peeters", "Jan", "nl"), ("Müller", "Anna", "de"), ("Smith", "Ann", "en"),
+            ("Lambert", "Sophie", "")]
+    (work / "langs.csv").write_text("last_name,first_name,language\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    code, _out, err = run(["directory", "codes", "--directory", "langs.csv", "-o", "new.csv", "--cards", "cards.pdf",
+                          "--lang", "nl"], capsys)
+    assert code == 0, err
+    codes = re.findall(r"[a-z2-9]{4}(?:-[a-z2-9]{4}){3}", (work / "new.csv").read_text())
+    assert len(codes) == len(rows)
+    text = subprocess.run(["pdftotext", "cards.pdf", "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")[:-1]
+    assert len(pages) == len(rows)
+    for (last, first, language), page, access_code in zip(rows, pages, codes, strict=True):
+        expected = language or "nl"  # no language in the directory: the practice's (here --lang)
+        assert f"{first} {last}" in page and text.count(access_code) == 1 and access_code in page
+        assert t("card.title", expected) in page and t("card.code_label", expected) in page
+        assert not any(t("card.title", other) in page for other in LANGUAGES if other != expected)
+
+
 def test_protect_prints_the_audit_head_that_verify_checks(
     work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
