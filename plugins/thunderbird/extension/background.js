@@ -59,7 +59,8 @@ async function start() {
   }
   try {
     const times = await ready;
-    failureTemplate = await core.service("failure_change_set", [""], 30000).catch(() => null);
+    const template = await core.service("failure_change_set", [""], 30000).catch(() => null);
+    failureTemplate = isFailureChangeSet(template) ? template : null;
     const all = { ...times, sincePageStart: performance.now() };
     const text = Object.entries(all).map(([key, ms]) => `${key}=${Math.round(ms)}`);
     console.info(`medseal: core ready in ms: ${text.join(" ")}`);
@@ -75,12 +76,23 @@ async function start() {
  */
 let failureTemplate = null;
 
+const FALLBACK_FAILURE = {
+  version: 1, verdict: "block", action: "block", findings: [], reasons: [], error: null, subject: null,
+  body: null, to: null, cc: null, bcc: null, removeAttachments: [], addAttachments: [], encryption: "none",
+  password: null, pseudonyms: [], headers: {}, removeHeaders: [],
+}; // prettier-ignore
+
+/** Only a document that blocks and changes nothing may stand for a failure (anything else would fail open). */
+function isFailureChangeSet(document) {
+  return (
+    document !== null && typeof document === "object" && document.version === 1 &&
+    document.action === "block" && document.verdict === "block" && document.password === null &&
+    Array.isArray(document.addAttachments) && document.addAttachments.length === 0
+  ); // prettier-ignore
+}
+
 function blocked(reason) {
-  const template = failureTemplate || {
-    version: 1, verdict: "block", action: "block", findings: [], reasons: [], error: null, subject: null,
-    body: null, to: null, cc: null, bcc: null, removeAttachments: [], addAttachments: [], encryption: "none",
-    password: null, pseudonyms: [], headers: {}, removeHeaders: [],
-  }; // prettier-ignore
+  const template = isFailureChangeSet(failureTemplate) ? failureTemplate : FALLBACK_FAILURE;
   return { ...template, reasons: [reason], error: reason };
 }
 
