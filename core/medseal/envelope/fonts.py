@@ -135,9 +135,21 @@ def _unicode_hex(text: str) -> str:
     return text.encode("utf-16-be").hex().upper()
 
 
+def _logical(char: str) -> str:
+    """What a glyph stands for in extracted text. An Arabic presentation form (an initial beh) is its letter
+    (``U+0628``); a ligature of several letters (lam-alef) is its letters in *visual* order (alef, lam), like
+    every glyph of a right-to-left word in the content stream: readers (poppler, pdf.js) put the extracted
+    characters of a right-to-left run back in logical order, a ligature's included."""
+    if "\ufb50" <= char <= "\ufdff" or "\ufe70" <= char <= "\ufeff":
+        letters = unicodedata.normalize("NFKC", char)
+        if letters.strip():
+            return letters[::-1]
+    return char
+
+
 def to_unicode_cmap(group: FontGroup) -> bytes:
     """The ``/ToUnicode`` CMap of ``group``: glyph id -> character (UTF-16BE), in blocks of 100."""
-    pairs = sorted((gid, char) for char, (gid, _) in group.glyphs.items())
+    pairs = sorted((gid, _logical(char)) for char, (gid, _) in group.glyphs.items())
     first: dict[int, str] = {}
     for gid, char in pairs:
         first.setdefault(gid, char)

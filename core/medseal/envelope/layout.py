@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from medseal.envelope import arabic, fonts
+from medseal.envelope.images import Image
 from medseal.envelope.richtext import Block, Run, Style
 
 PAGE_W, PAGE_H = 595.28, 841.89  # A4
@@ -175,9 +176,7 @@ def _glyph_ops(piece: Piece) -> list[str]:
         else:
             codes.append(f"{g.gid:04X}")
     flush()
-    if piece.rtl and ops:  # extraction gets the word in logical order
-        return [f"/Span << /ActualText {_pdf_string(piece.text)} >> BDC", *ops, "EMC"]
-    return ops
+    return ops  # a right-to-left word in visual order: readers reverse its extracted text (fonts._logical)
 
 
 class Canvas:
@@ -189,6 +188,7 @@ class Canvas:
         self.elements: list[Element] = []
         self.y = 0.0
         self.current = 0  # the page drawn on
+        self.pictures = 0  # full-page images so far (their resources are /Im1, /Im2...)
         self.new_page()
 
     # -- pages and structure --
@@ -361,6 +361,25 @@ class Canvas:
             self.page.ops.append("EMC")
             self.y = top - height
         self.y -= 8
+
+    def picture_page(self, picture: Image, name: str, caption_size: float) -> None:
+        """A page of its own for ``picture``: its file name on top, the image scaled to fit below, centred
+        (a figure whose alternate description is the file name)."""
+        self.new_page()
+        self.pictures += 1
+        resource = f"/Im{self.pictures}"
+        self.page.image = resource
+        figure = self.element("Figure", None, alt=name)
+        caption = self.element("Caption", figure)
+        self.paragraph([Run(name)], caption, "Caption", size=caption_size, color=_GREY, after=8)
+        box_w, box_h = TEXT_W, self.y - BOTTOM
+        scale = min(box_w / picture.width, box_h / picture.height)
+        width, height = picture.width * scale, picture.height * scale
+        x, y = MARGIN + (box_w - width) / 2, self.y - height
+        self._begin(figure, "Figure")
+        self.page.ops.append(f"q {width:.2f} 0 0 {height:.2f} {x:.2f} {y:.2f} cm {resource} Do Q")
+        self._end()
+        self.y = y
 
     def footer(self, text: str) -> None:
         """The same small grey line at the foot of every page, ``{page}`` and ``{pages}`` filled in."""
