@@ -222,8 +222,8 @@ class Canvas:
     # -- drawing --
     def draw_line(self, line: Sequence[Piece], x: float, baseline: float, color: str = "0 0 0") -> None:
         ops = self.page.ops
-        for piece in line:
-            if piece.text.strip():
+        for piece in line:  # spaces are drawn too: readers then find the word breaks without guessing
+            if piece.text:
                 style = piece.style
                 fill = _LINK if style.href else color
                 skew = f"{_SLANT:.2f}" if style.italic else "0"
@@ -237,10 +237,18 @@ class Canvas:
                         f"{_LINK} RG 0.5 w {x:.2f} {baseline - 1.5:.2f} m {x + piece.width:.2f} "
                         f"{baseline - 1.5:.2f} l S"
                     )
-                    self.links.append(
-                        LinkArea(self.current, (x, baseline - 3, x + piece.width, baseline + piece.size), style.href)
-                    )
+                    rect = (x, baseline - 3, x + piece.width, baseline + piece.size)
+                    self._link(LinkArea(self.current, rect, style.href))
             x += piece.width
+
+    def _link(self, area: LinkArea) -> None:
+        """One link area per link and line: a word that continues the previous area widens it."""
+        last = self.links[-1] if self.links else None
+        same_line = last is not None and (last.page, last.href, last.rect[1]) == (area.page, area.href, area.rect[1])
+        if last is not None and same_line and abs(last.rect[2] - area.rect[0]) < 0.01:
+            self.links[-1] = LinkArea(area.page, (last.rect[0], *area.rect[1:]), area.href)
+            return
+        self.links.append(area)
 
     def paragraph(
         self,
