@@ -14,18 +14,23 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email.utils import format_datetime, getaddresses, parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 from medseal.compose import CLEAR_HEADERS
 from medseal.crypto.passwords import generate_password
 from medseal.crypto.pseudonym import normalise_identity, pseudonym
 from medseal.directory import Directory
 from medseal.errors import InputError
-from medseal.i18n import t
+from medseal.i18n import LANGUAGES, normalise_language, t
 from medseal.model import IDENTIFIER_KINDS, Attachment, Finding, Fix, Header, Kind, Level, Message, Verdict, Where
 from medseal.policy import assess, blocker_reason
 from medseal.recognise import is_protected_attachment
+from medseal.rules import Policy
 from medseal.scan import ScanContext
 from medseal.subject import names_identifier, pseudonymise_filename, pseudonymise_subject
+
+if TYPE_CHECKING:
+    from medseal.envelope.letter import LetterHead
 
 
 class Action(enum.StrEnum):
@@ -244,39 +249,105 @@ def _directory_certificates(message: Message, directory: Directory) -> tuple[byt
     return tuple(certificates) or None
 
 
-def _notice(language: str, pseudonyms: Sequence[str]) -> str:
-    return t("notice.body", language, reference=", ".join(pseudonyms) or "—")
+def _recipient_language(message: Message, directory: Directory) -> str:
+    """The language every recipient reads according to the directory, or "" (unknown, or several)."""
+    languages = set()
+    for address in message.recipients:
+        person = directory.by_email(address)
+        languages.add(person.language if person is not None else "")
+    return languages.pop() if len(languages) == 1 else ""
+
+
+@dataclass(frozen=True)
+class _Writer:
+    """Who the envelope comes from and in which languages it speaks: ``letter`` the language of the letter,
+    ``notice`` those of the clear e-mail (the recipient's, or all four with the practice's first)."""
+
+    letter: str
+    notice: tuple[str, ...]
+    practice: str
+    contact: str
+
+
+def _writer(message: Message, directory: Directory, policy: Policy, language: str) -> _Writer:
+    practice_language = normalise_language(policy.language or language)
+    known = _recipient_language(message, directory)
+    notice = (known,) if known else (practice_language, *(x for x in LANGUAGES if x != practice_language))
+    contact = policy.practice_contact or message.sender
+    return _Writer(known or practice_language, notice, policy.practice_name, contact)
+
+
+def notice_text(languages: Sequence[str], pseudonyms: Sequence[str], practice: str = "", contact: str = "") -> str:
+    """The clear e-mail that carries the envelope: medseal's neutral text, the practice and how to reach it
+    (never a patient), in each of ``languages`` (more than one: each under its language's name)."""
+    parts = []
+    for lang in languages:
+        text = t("notice.body", lang, reference=", ".join(pseudonyms) or "—").rstrip("\n") + "\n"
+        sender = [t("notice.sender", lang, practice=practice)] if practice else []
+        reach = [t("notice.contact", lang, contact=contact)] if contact else []
+        if sender or reach:
+            text += "\n" + "\n".join(sender + reach) + "\n"
+        if len(languages) > 1:
+            text = f"--- {t('notice.language_heading', lang)} ---\n\n{text}"
+        parts.append(text)
+    return "\n".join(parts)
+
+
+def _letter_head(message: Message, writer: _Writer) -> LetterHead:
+    from medseal.envelope.letter import LetterHead  # the envelope (and pypdf) only when one is made
+
+    date = next((h.value for h in message.headers if h.name.lower() == "date"), "")
+    try:
+        day = parsedate_to_datetime(date).date() if date else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        day = None
+    return LetterHead(
+        sender=message.sender_name,
+        sender_address=message.sender,
+        practice=writer.practice,
+        contact=writer.contact if writer.contact != message.sender else "",
+        date=day,
+        language=writer.letter,
+    )
 
 
 def _pdf_envelope(
-    message: Message, renamed: Mapping[int, str], password: str, language: str, pseudonyms: Sequence[str]
+    message: Message,
+    renamed: Mapping[int, str],
+    password: str,
+    writer: _Writer,
+    pseudonyms: Sequence[str],
+    original_subject: str,
 ) -> Message:
-    """Body and non-PDF files into one encrypted ``message.pdf``; each PDF re-encrypted as a PDF under its
-    pseudonymised name. ``message`` still holds the original attachments, which travel only encrypted (an
-    envelope forwarded from an earlier message goes inside ``message.pdf`` unchanged)."""
-    from medseal.envelope.pdf import PageLabels, seal
+    """Body and non-PDF files into one encrypted ``message.pdf`` (a letter under the original subject); each
+    PDF re-encrypted as a PDF under its pseudonymised name. ``message`` still holds the original
+    attachments, which travel only encrypted (an envelope forwarded from an earlier message goes inside
+    ``message.pdf`` unchanged)."""
+    from medseal.envelope.pdf import seal
 
     sealed = seal(
         message.text_body,
         message.html_body,
         message.attachments,
         password,
-        title=t("notice.pdf_title", language),
+        title=original_subject,
         outer_names=[renamed.get(i, a.filename) for i, a in enumerate(message.attachments)],
-        labels=PageLabels(attachments=t("pdf.attachments", language), lossy=t("pdf.lossy", language)),
+        head=_letter_head(message, writer),
     )
-    return replace(message, text_body=_notice(language, pseudonyms), html_body=None, attachments=sealed)
+    text = notice_text(writer.notice, pseudonyms, writer.practice, writer.contact)
+    return replace(message, text_body=text, html_body=None, attachments=sealed)
 
 
 def _envelope_preview(
-    message: Message, renamed: Mapping[int, str], language: str, pseudonyms: Sequence[str]
+    message: Message, renamed: Mapping[int, str], writer: _Writer, pseudonyms: Sequence[str]
 ) -> Message:
     """What :func:`_pdf_envelope` would send, without encrypting: names only, no bytes."""
     names = ["message.pdf"] + [
         renamed.get(i, a.filename) for i, a in enumerate(message.attachments) if a.data.lstrip()[:5] == b"%PDF-"
     ]
     attachments = tuple(Attachment(name, "application/pdf", b"") for name in names)
-    return replace(message, text_body=_notice(language, pseudonyms), html_body=None, attachments=attachments)
+    text = notice_text(writer.notice, pseudonyms, writer.practice, writer.contact)
+    return replace(message, text_body=text, html_body=None, attachments=attachments)
 
 
 def _smime_envelope(message: Message, certificates: Sequence[bytes]) -> bytes:
@@ -375,7 +446,9 @@ def _carry_out(
     outgoing: list[Outgoing] = []
     for group in groups:
         if verdict.needs_encryption:
-            outgoing += _encrypt_group(group, renamed, directory, options, language, all_pseudonyms)
+            outgoing += _encrypt_group(
+                group, renamed, directory, options, context.policy, all_pseudonyms, message.subject
+            )
         else:
             outgoing.append(Outgoing(_renamed(group, renamed), Envelope.NONE))
 
@@ -404,8 +477,9 @@ def _encrypt_group(
     renamed: Mapping[int, str],
     directory: Directory,
     options: ProtectOptions,
-    language: str,
+    policy: Policy,
     pseudonyms: Sequence[str],
+    original_subject: str,
 ) -> list[Outgoing]:
     recipients = {a.lower() for a in group.recipients}
     if recipients and recipients <= {a.lower() for a in options.native_encryption}:
@@ -418,9 +492,10 @@ def _encrypt_group(
     outgoing = []
     for part in _split_by_access_code(group, directory, options):
         password, source = _password_for(part, directory, options)
+        writer = _writer(part, directory, policy, options.language)
         if options.dry_run:
-            protected = _envelope_preview(part, renamed, language, pseudonyms)
+            protected = _envelope_preview(part, renamed, writer, pseudonyms)
         else:
-            protected = _pdf_envelope(part, renamed, password, language, pseudonyms)
+            protected = _pdf_envelope(part, renamed, password, writer, pseudonyms, original_subject)
         outgoing.append(Outgoing(protected, Envelope.PDF_PASSWORD, password, source))
     return outgoing

@@ -21,6 +21,10 @@ too_many_recipients = "warn"
 fix_recipients = "bcc"          # bcc | split: how --fix-recipients separates patients
 language = "fr"
 encrypt = "findings"            # findings | patients | untrusted: when to put the content in an envelope
+
+[practice]                      # who writes: printed on the envelope's letter and named in the clear e-mail
+name = "Cabinet médical du Parc"
+contact = "02 123 45 67 · secretariat@cabinet-parc.be"
 ```
 
 ``[protect] encrypt`` says when a message to an untrusted mailbox goes inside an envelope: ``findings`` (the
@@ -136,6 +140,8 @@ class Policy:
     language: str = ""
     encrypt: str = "findings"  # one of ENCRYPT_MODES
     smtp: dict[str, Any] = field(default_factory=dict)
+    practice_name: str = ""  # [practice] name: never a patient, it travels in clear
+    practice_contact: str = ""  # [practice] contact: a phone number or an address to reach the practice
 
     def is_trusted(self, address: str) -> bool:
         """A trusted domain keeps mail confidential (policy says so); everything else needs an envelope."""
@@ -178,6 +184,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "professionals": "list",
     },
     "protect": {"fix_recipients": "str", "language": "str", "encrypt": "str"},
+    "practice": {"name": "str", "contact": "str"},
 }
 
 
@@ -215,7 +222,8 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
             dotted = f"{section}.{key}"
             if expected is None:
                 raise _fail(source, text, dotted, "unknown key")
-            values[key] = _check_type(value, expected, source, text, dotted)
+            field_name = f"practice_{key}" if section == "practice" else key
+            values[field_name] = _check_type(value, expected, source, text, dotted)
     if "standard_providers" in values:
         values["standard_providers"] = STANDARD_PROVIDERS + values["standard_providers"]
     policy = Policy(**values)

@@ -221,3 +221,8 @@ def file_key(document: object) -> bytes:
     if not isinstance(key, bytes) or len(key) != 32:
         raise RuntimeError("unsupported pypdf version: no AES-256 file key")
     return key
+
+
+def add_object(writer: Any, obj: Any) -> Any:
+    """Add ``obj`` to ``writer`` as an indirect object and return its reference (pypdf's ``_add_object``)."""
+    return writer._add_object(obj)

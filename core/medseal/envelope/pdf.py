@@ -6,14 +6,13 @@ Every recipient can open these with what they already have (any PDF reader asks 
 ``medseal.recognise`` see that a message is already protected):
 
 ``message.pdf`` (:func:`build_message_pdf`)
-    The body as real text pages (Courier, WinAnsiEncoding, wrapped at 80 columns and paginated; a monospaced
-    font needs no font metrics and keeps plain-text mail layout), and as embedded files: ``body.txt`` (the
-    exact body, UTF-8) and ``body.html`` (when there is an HTML body). Every other file is embedded unchanged,
-    name-tree key ``NNNN name`` (``NNNN`` its position in the original message), ``/UF`` its original name and
-    ``/Subtype`` its MIME type (lower case, without parameters; a name, so in clear: a type that is not well
-    known is written ``application/octet-stream`` and kept in the encrypted ``/Desc``). Characters Courier
-    cannot show are approximated (``ő`` -> ``o``) or shown as ``?``, with a note pointing at ``body.txt``,
-    where nothing is lost.
+    A letter (:mod:`medseal.envelope.letter`): the practice, the writer, the date, the original subject, the
+    body with its HTML structure in an embedded Unicode font (real, tagged text), the list of what is
+    enclosed and how to open it, and every JPEG/PNG attachment drawn as a page. The exact body also travels
+    as embedded files: ``body.txt`` (UTF-8) and ``body.html`` (when there is an HTML body). Every file is
+    embedded unchanged, name-tree key ``NNNN name`` (``NNNN`` its position in the original message), ``/UF``
+    its original name and ``/Subtype`` its MIME type (lower case, without parameters; a name, so in clear: a
+    type that is not well known is written ``application/octet-stream`` and kept in the encrypted ``/Desc``).
 
 A re-encrypted PDF (:func:`encrypt_pdf`)
     An attached PDF rewritten with encryption, its original name and position in the marker: it stays a PDF,
@@ -42,7 +41,6 @@ from __future__ import annotations
 
 import hmac
 import re
-import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +49,6 @@ from typing import Literal
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
-    DecodedStreamObject,
     DictionaryObject,
     NameObject,
     NumberObject,
@@ -59,11 +56,12 @@ from pypdf.generic import (
 )
 
 from medseal.crypto.backend import get_backend
-from medseal.envelope import _pypdf_bridge
+from medseal.envelope import _pypdf_bridge, images, letter
+from medseal.envelope.letter import Enclosure, LetterHead
 from medseal.envelope.skeleton import clear_skeleton_problem, neutral_mime_types
 from medseal.errors import DecryptionError, InputError
 from medseal.extract import is_pdf
-from medseal.extract.markup import html_to_text
+from medseal.i18n import t
 from medseal.model import Attachment
 
 ENVELOPE_NAME = "message.pdf"
@@ -77,26 +75,11 @@ _MAC_LINE = re.compile(rb"\n%MEDSEAL-MAC-V1 ([0-9a-f]{64})\n\Z")
 _POSITION_KEY = re.compile(r"\A(\d{4,}) ")
 _OCTET_STREAM = "application/octet-stream"
 
-# A4 in points; Courier's glyphs are 0.6 em wide, so 80 columns of 10 pt fit between 2 cm margins.
-_PAGE_W, _PAGE_H, _MARGIN = 595.28, 841.89, 56.0
-_SIZE, _TITLE_SIZE, _LEADING = 10, 12, 13
-_COLUMNS, _TITLE_COLUMNS = 80, 66
-_LINES_PER_PAGE = int((_PAGE_H - 2 * _MARGIN) // _LEADING)
-_FONTS = {"/F1": "/Courier", "/F2": "/Courier-Bold"}
-
 
 class NotReencryptable(InputError):
     """This PDF is not re-encrypted as a PDF (already encrypted, signed or not strictly readable)."""
 
     message = "this PDF cannot be re-encrypted as a PDF; it travels inside message.pdf instead"
-
-
-@dataclass(frozen=True)
-class PageLabels:
-    """The few sentences ``message.pdf`` prints besides the body (pass the user's language)."""
-
-    attachments: str = "Attached files (open them from the attachments panel of your PDF reader):"
-    lossy: str = "Some characters cannot be shown on these pages; the exact text is in the attached body.txt."
 
 
 @dataclass(frozen=True)
@@ -123,7 +106,7 @@ class Unsealed:
     attachments: tuple[Attachment, ...]
 
 
-# -- text pages -------------------------------------------------------------------------------------------
+# -- WinAnsi text (the standard fonts' encoding, used by the access-code cards) ------------------------
 
 
 #: Letters and signs without a decomposition that have an obvious WinAnsi stand-in.
@@ -180,81 +163,6 @@ def displayable(text: str) -> tuple[str, bool]:
     return "".join(out), lossy
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    for raw in text.splitlines() or [""]:
-        line = raw.expandtabs(8)
-        if not line.strip():
-            lines.append("")
-            continue
-        indent = line[: len(line) - len(line.lstrip(" >"))]
-        lines += textwrap.wrap(
-            line,
-            width,
-            subsequent_indent=indent if len(indent) <= width // 2 else "",
-            break_long_words=True,
-            break_on_hyphens=False,
-        ) or [""]
-    return lines
-
-
-Line = tuple[str, str]  # (font resource, text)
-
-
-def _layout(title: str, body: str, attachment_names: Sequence[str], labels: PageLabels) -> list[list[Line]]:
-    """Pages of ``(font, text)`` lines."""
-    shown_title, lossy_title = displayable(title)
-    shown_body, lossy_body = displayable(body)
-    lines: list[Line] = [("/F2", line) for line in _wrap(shown_title, _TITLE_COLUMNS)] if shown_title else []
-    if lines:
-        lines.append(("/F1", ""))
-    lossy = lossy_title or lossy_body
-    names = [displayable(name)[0] or "?" for name in attachment_names]
-    if lossy:
-        lines += [("/F1", line) for line in _wrap(displayable(labels.lossy)[0], _COLUMNS)]
-        lines.append(("/F1", ""))
-    lines += [("/F1", line) for line in _wrap(shown_body, _COLUMNS)]
-    if names:
-        lines.append(("/F1", ""))
-        lines += [("/F1", line) for line in _wrap(displayable(labels.attachments)[0], _COLUMNS)]
-        lines += [("/F1", line) for name in names for line in _wrap(f"- {name}", _COLUMNS)]
-    return [lines[i : i + _LINES_PER_PAGE] for i in range(0, len(lines), _LINES_PER_PAGE)] or [[]]
-
-
-def _content_stream(lines: Sequence[tuple[str, str]]) -> bytes:
-    ops = [f"BT {_LEADING} TL {_MARGIN:.2f} {_PAGE_H - _MARGIN - _TITLE_SIZE:.2f} Td"]
-    font = ""
-    for line_font, text in lines:
-        if line_font != font:
-            font = line_font
-            ops.append(f"{font} {_TITLE_SIZE if font == '/F2' else _SIZE} Tf")
-        ops.append(f"<{text.encode('cp1252').hex()}> Tj T*")
-    ops.append("ET")
-    return "\n".join(ops).encode("ascii")
-
-
-def _font_resources() -> DictionaryObject:
-    fonts = DictionaryObject()
-    for key, base in _FONTS.items():
-        fonts[NameObject(key)] = DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject(base),
-                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            }
-        )
-    return DictionaryObject({NameObject("/Font"): fonts})
-
-
-def _add_pages(writer: PdfWriter, pages: Sequence[Sequence[tuple[str, str]]]) -> None:
-    for lines in pages:
-        page = writer.add_blank_page(_PAGE_W, _PAGE_H)
-        page[NameObject("/Resources")] = _font_resources()
-        stream = DecodedStreamObject()
-        stream.set_data(_content_stream(lines))
-        page.replace_contents(stream.flate_encode())
-
 
 # -- writing ----------------------------------------------------------------------------------------------
 
@@ -305,9 +213,11 @@ def build_message_pdf(
     *,
     body_html: str | None = None,
     positions: Sequence[int] | None = None,
-    labels: PageLabels | None = None,
+    head: LetterHead | None = None,
 ) -> bytes:
-    """``message.pdf``: the body as pages and as ``body.txt``/``body.html``; ``attachments`` embedded as-is.
+    """``message.pdf``: the letter (``title``, the original subject, and the body as pages, see
+    :mod:`medseal.envelope.letter`), the body as ``body.txt``/``body.html``, ``attachments`` embedded as-is
+    (JPEG and PNG ones also drawn as pages).
 
     ``positions`` are the attachments' places in the original message (default: their order here).
     """
@@ -317,9 +227,12 @@ def build_message_pdf(
     if len(places) != len(attachments):
         raise ValueError("one position per attachment")
     _pypdf_bridge.install()
-    shown = body_text if body_text is not None else html_to_text(body_html or "")  # the visible text
+    head = head or LetterHead()
+    enclosures = [Enclosure(a.filename or "—", images.picture(a.data)) for a in attachments]
+    canvas = letter.typeset(head, title, letter.body_blocks(body_text, body_html), enclosures)
     writer = PdfWriter()
-    _add_pages(writer, _layout(title, shown, [a.filename for a in attachments], labels or PageLabels()))
+    pictures = [e.picture for e in enclosures if e.picture is not None]
+    letter.write_pages(writer, canvas, pictures, head.language)
     if body_text is not None:
         _embed(writer, BODY_TEXT, BODY_TEXT, "text/plain", body_text.encode("utf-8"))
     if body_html is not None:
@@ -332,11 +245,10 @@ def build_message_pdf(
             attachment.content_type,
             attachment.data,
         )
-    if attachments:
+    if any(e.picture is None for e in enclosures):
         writer.root_object[NameObject("/PageMode")] = NameObject("/UseAttachments")
     writer.root_object[NameObject(MARKER)] = _marker("/Message")
-    if title:
-        writer.add_metadata({"/Title": title})
+    writer.add_metadata({"/Title": title.strip() or t("notice.pdf_title", head.language)})
     return _finish(writer, password)
 
 
@@ -409,7 +321,7 @@ def seal(
     *,
     title: str = "",
     outer_names: Sequence[str] | None = None,
-    labels: PageLabels | None = None,
+    head: LetterHead | None = None,
 ) -> tuple[Attachment, ...]:
     """The whole password envelope of one message: ``message.pdf`` first, then each re-encrypted PDF.
 
@@ -422,7 +334,7 @@ def seal(
         raise ValueError("one outer name per attachment")
     _pypdf_bridge.install()
     with _pypdf_bridge.one_password_hash():
-        return _seal(body_text, body_html, attachments, password, title, outer, labels)
+        return _seal(body_text, body_html, attachments, password, title, outer, head)
 
 
 def _seal(
@@ -432,7 +344,7 @@ def _seal(
     password: str,
     title: str,
     outer: Sequence[str],
-    labels: PageLabels | None,
+    head: LetterHead | None,
 ) -> tuple[Attachment, ...]:
     embedded: list[Attachment] = []
     places: list[int] = []
@@ -449,7 +361,7 @@ def _seal(
         embedded.append(attachment)
         places.append(place)
     message = build_message_pdf(
-        body_text, embedded, password, title, body_html=body_html, positions=places, labels=labels
+        body_text, embedded, password, title, body_html=body_html, positions=places, head=head
     )
     names = _unique([ENVELOPE_NAME] + [name for name, _ in sealed])
     datas = [message] + [data for _, data in sealed]
