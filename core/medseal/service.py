@@ -13,9 +13,10 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
+from functools import cache
+from importlib import resources
 from typing import Any
 
-from medseal import contract
 from medseal.compose import ENVELOPE_HEADER
 from medseal.crypto.keys import export_key, import_key
 from medseal.crypto.passwords import FLOOR_BITS
@@ -29,7 +30,8 @@ from medseal.protect import Action, Envelope, ProtectOptions, ProtectResult, pro
 from medseal.scan import ScanContext
 from medseal.text import initials
 
-CONTRACT_VERSION = contract.CONTRACT_VERSION
+CONTRACT_VERSION = 1
+MAX_ATTACHMENTS = 100
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,26 @@ class Snapshot:
     language: str
 
 
+@cache
 def schema(name: str) -> dict[str, Any]:
-    """``snapshot``, ``settings`` or ``changeset``: the JSON Schema of one document (owned by the contract)."""
-    return contract.schema(name)
+    """``snapshot`` or ``changeset``: the JSON Schema of one side of the contract."""
+    text = resources.files("medseal").joinpath("data", f"{name}.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
-def _strings(value: list[str] | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in value or () if v.strip())
+def _strings(value: Any, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SnapshotError(f"{field} must be a list of addresses")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _optional_text(value: Any, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise SnapshotError(f"{field} must be a string or null")
 
 
 def _bare(entries: tuple[str, ...]) -> tuple[str, ...]:
@@ -57,9 +72,14 @@ def _bare(entries: tuple[str, ...]) -> tuple[str, ...]:
 
 def _headers(document: Mapping[str, Any]) -> tuple[Header, ...]:
     """The snapshot's other header fields, and one ``<Field> display name`` per named recipient."""
-    headers = [Header(h["name"], h["value"]) for h in document.get("headers") or ()]
+    raw = document.get("headers") or []
+    if not isinstance(raw, list) or not all(
+        isinstance(h, Mapping) and isinstance(h.get("name"), str) and isinstance(h.get("value"), str) for h in raw
+    ):
+        raise SnapshotError("headers must be a list of {name, value} strings")
+    headers = [Header(h["name"], h["value"]) for h in raw]
     for field, title in (("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")):
-        for entry in _strings(document.get(field)):
+        for entry in _strings(document.get(field), field):
             name = parseaddr(entry)[0].strip()
             if name:
                 headers.append(Header(f"{title} display name", name))
@@ -67,42 +87,57 @@ def _headers(document: Mapping[str, Any]) -> tuple[Header, ...]:
 
 
 def parse_snapshot(document: Mapping[str, Any]) -> Snapshot:
-    """Validate a compose snapshot (its schema, then the base64 of its attachments) and turn it into the
-    message model."""
-    problem = contract.problem("snapshot", document)
-    if problem:
-        raise SnapshotError(problem)
+    """Validate a compose snapshot and turn it into the message model."""
+    if not isinstance(document, Mapping):
+        raise SnapshotError("the snapshot must be a JSON object")
+    if document.get("version", CONTRACT_VERSION) != CONTRACT_VERSION:
+        raise SnapshotError(f"unsupported snapshot version (expected {CONTRACT_VERSION})")
+    subject = _optional_text(document.get("subject", ""), "subject") or ""
     body = document.get("body") or {}
+    if not isinstance(body, Mapping):
+        raise SnapshotError("body must be an object with text and html")
+    raw_attachments = document.get("attachments") or []
+    if not isinstance(raw_attachments, list) or len(raw_attachments) > MAX_ATTACHMENTS:
+        raise SnapshotError(f"attachments must be a list of at most {MAX_ATTACHMENTS} objects")
     attachments, ids = [], []
-    for index, item in enumerate(document.get("attachments") or []):
+    for index, item in enumerate(raw_attachments):
+        if not isinstance(item, Mapping):
+            raise SnapshotError(f"attachments[{index}] must be an object")
+        name = item.get("name")
+        data = item.get("dataBase64")
+        if not isinstance(name, str) or not isinstance(data, str):
+            raise SnapshotError(f"attachments[{index}] needs a name and dataBase64")
         try:
-            content = base64.b64decode(item["dataBase64"], validate=True)
+            content = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
             raise SnapshotError(f"attachments[{index}].dataBase64 is not valid base64") from None
-        attachments.append(Attachment(item["name"], item.get("contentType") or "application/octet-stream", content))
+        content_type = item.get("contentType") or "application/octet-stream"
+        if not isinstance(content_type, str):
+            raise SnapshotError(f"attachments[{index}].contentType must be a string")
+        attachments.append(Attachment(name, content_type, content))
         ids.append(str(item.get("id", index)))
-    sender_name, sender = parseaddr(document.get("from") or "")
+    sender_name, sender = parseaddr(_optional_text(document.get("from", ""), "from") or "")
     message = Message(
-        subject=document.get("subject") or "",
-        text_body=body.get("text"),
-        html_body=body.get("html"),
+        subject=subject,
+        text_body=_optional_text(body.get("text"), "body.text"),
+        html_body=_optional_text(body.get("html"), "body.html"),
         attachments=tuple(attachments),
         sender=sender.strip(),
         sender_name=sender_name.strip(),
-        to=_bare(_strings(document.get("to"))),
-        cc=_bare(_strings(document.get("cc"))),
-        bcc=_bare(_strings(document.get("bcc"))),
+        to=_bare(_strings(document.get("to"), "to")),
+        cc=_bare(_strings(document.get("cc"), "cc")),
+        bcc=_bare(_strings(document.get("bcc"), "bcc")),
         headers=_headers(document),
     )
-    return Snapshot(message, tuple(ids), normalise_language(document.get("language")))
+    language = document.get("language")
+    return Snapshot(message, tuple(ids), normalise_language(language if isinstance(language, str) else None))
 
 
 def _settings(
     settings: Mapping[str, Any], snapshot_language: str, dry_run: bool
 ) -> tuple[ScanContext, ProtectOptions]:
-    problem = contract.problem("settings", settings)
-    if problem:
-        raise SnapshotError(f"settings: {problem}")
+    if not isinstance(settings, Mapping):
+        raise SnapshotError("settings must be a JSON object")
     language = normalise_language(settings.get("language") or snapshot_language)
     try:
         key = base64.b64decode(str(settings.get("practiceKey") or ""), validate=True)
@@ -116,7 +151,7 @@ def _settings(
         raise SnapshotError("directoryCsv and policyToml must be text")
     directory: Directory | None = parse_directory(directory_csv, "directoryCsv") if directory_csv.strip() else None
     policy = parse_policy(policy_toml, "policyToml") if policy_toml.strip() else Policy()
-    native = frozenset(a.lower() for a in _strings(settings.get("nativeEncryptionRecipients")))
+    native = frozenset(a.lower() for a in _strings(settings.get("nativeEncryptionRecipients"), "native"))
     options = ProtectOptions(
         key=key,
         language=language,
@@ -194,11 +229,33 @@ def change_set(snapshot: Snapshot, result: ProtectResult, include_data: bool) ->
     return document
 
 
-_unchanged = contract.unchanged
+def _unchanged(verdict: str, action: str, reasons: list[str]) -> dict[str, Any]:
+    """A change set that changes nothing (every field of the schema present)."""
+    return {
+        "version": CONTRACT_VERSION,
+        "verdict": verdict,
+        "action": action,
+        "findings": [],
+        "reasons": reasons,
+        "error": None,
+        "subject": None,
+        "body": None,
+        "to": None,
+        "cc": None,
+        "bcc": None,
+        "removeAttachments": [],
+        "addAttachments": [],
+        "encryption": "none",
+        "password": None,
+        "pseudonyms": [],
+        "headers": {},
+        "removeHeaders": [],
+    }
 
 
 def _failure(language: str, detail: str) -> dict[str, Any]:
-    return contract.failure(t("reason.core_failed", language, detail=detail))
+    reason = t("reason.core_failed", language, detail=detail)
+    return {**_unchanged("block", "block", [reason]), "error": reason}
 
 
 def _run(snapshot_doc: Mapping[str, Any], settings: Mapping[str, Any], include_data: bool) -> dict[str, Any]:
@@ -284,43 +341,11 @@ def access_code_report(directory_csv: str, language: str = "fr") -> dict[str, An
     return report
 
 
-def failure_change_set(reason: str) -> dict[str, Any]:
-    """The change set a front uses when the core cannot answer at all (it keeps this template): block, and
-    say why."""
-    return contract.failure(str(reason))
-
-
-def warm_up() -> dict[str, Any]:
-    """Analyse then protect a small fictitious message once: loads every module the first send needs (and,
-    in Pyodide, lets the JavaScript engine compile the crypto) so that the user's first send is not the slow
-    one. Returns the protect change set's action."""
-    import io
-
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(200, 200)
-    pdf = io.BytesIO()
-    writer.write(pdf)
-    snapshot = {
-        "version": 1, "subject": "warm-up 85073003328", "from": "a@warm-up.invalid", "to": ["b@warm-up.invalid"],
-        "cc": [], "bcc": [], "body": {"text": "warm-up 85.07.30-033.28", "html": None}, "language": "en",
-        "attachments": [
-            {"id": "w", "name": "w.pdf", "contentType": "application/pdf", "dataBase64": _b64(pdf.getvalue())}
-        ],
-    }
-    settings = {"practiceKey": _b64(bytes(32)), "language": "en"}
-    analyse(snapshot, settings)
-    return {"action": protect(snapshot, settings)["action"]}
-
-
 #: medseal.service functions the Pyodide bridge may call by name (plain JSON in and out).
 BRIDGED: dict[str, Callable[..., dict[str, Any]]] = {
     "key_export": key_export,
     "key_import": key_import,
     "access_code_report": access_code_report,
-    "failure_change_set": failure_change_set,
-    "warm_up": warm_up,
 }
 
 

@@ -59,8 +59,6 @@ async function start() {
   }
   try {
     const times = await ready;
-    const template = await core.service("failure_change_set", [""], 30000).catch(() => null);
-    failureTemplate = isFailureChangeSet(template) ? template : null;
     const all = { ...times, sincePageStart: performance.now() };
     const text = Object.entries(all).map(([key, ms]) => `${key}=${Math.round(ms)}`);
     console.info(`medseal: core ready in ms: ${text.join(" ")}`);
@@ -69,31 +67,25 @@ async function start() {
   }
 }
 
-/**
- * The core's failure change set (medseal.service.failure_change_set), fetched once the core is ready; until
- * then (a core that never started) the same document as the core's contract.failure gives, so that a send is
- * blocked with its reason either way.
- */
-let failureTemplate = null;
-
-const FALLBACK_FAILURE = {
-  version: 1, verdict: "block", action: "block", findings: [], reasons: [], error: null, subject: null,
-  body: null, to: null, cc: null, bcc: null, removeAttachments: [], addAttachments: [], encryption: "none",
-  password: null, pseudonyms: [], headers: {}, removeHeaders: [],
-}; // prettier-ignore
-
-/** Only a document that blocks and changes nothing may stand for a failure (anything else would fail open). */
-function isFailureChangeSet(document) {
-  return (
-    document !== null && typeof document === "object" && document.version === 1 &&
-    document.action === "block" && document.verdict === "block" && document.password === null &&
-    Array.isArray(document.addAttachments) && document.addAttachments.length === 0
-  ); // prettier-ignore
-}
-
 function blocked(reason) {
-  const template = isFailureChangeSet(failureTemplate) ? failureTemplate : FALLBACK_FAILURE;
-  return { ...template, reasons: [reason], error: reason };
+  return {
+    version: 1,
+    verdict: "block",
+    action: "block",
+    findings: [],
+    reasons: [reason],
+    error: reason,
+    subject: null,
+    body: null,
+    to: null,
+    cc: null,
+    bcc: null,
+    removeAttachments: [],
+    addAttachments: [],
+    encryption: "none",
+    password: null,
+    pseudonyms: [],
+  };
 }
 
 /** Run the core on a compose tab. Never throws: any failure comes back as a blocking change set. */

@@ -20,7 +20,7 @@ from medseal_outlook.config import DEFAULT_HOST, DEFAULT_PORT, load_config
 EXIT_OK, EXIT_USAGE = 0, 2
 
 # The `outlook` extra: without it, importing this module fails and `medseal serve` says what to install.
-for _needed in ("starlette", "uvicorn"):
+for _needed in ("starlette", "uvicorn", "jsonschema"):
     if importlib.util.find_spec(_needed) is None:
         raise ImportError(f"medseal serve needs {_needed}: pip install 'medseal[outlook]'")
 
