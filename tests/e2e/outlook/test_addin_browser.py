@@ -9,6 +9,7 @@ CDN by URL, so the stand-in is served in its place by Playwright's request routi
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from outlook_helpers import NISS, PATIENT_EMAIL, Server
 from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.e2e
 
@@ -151,6 +153,11 @@ def test_on_send_blocks_a_national_number_and_the_pane_fixes_it(
     assert len(password) >= 12
     page.keyboard.press("Enter")  # focus is on Copy
     page.wait_for_function("() => document.getElementById('status').textContent !== ''")
+    # the copy is asynchronous: wait (bounded) for the clipboard to hold the password, then compare
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "async (p) => (await navigator.clipboard.readText()) === p", arg=password, timeout=10_000
+        )
     assert page.evaluate("navigator.clipboard.readText()") == password
     page.screenshot(path=str(artifacts / "taskpane-applied.png"), full_page=True)
     after = page.evaluate("window.__medsealState")
