@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject
 
+from medseal.extract.media import JPEG_FRAME_MARKERS, PNG_SIGNATURE, jpeg_segments
+
 MAX_ALPHA_PIXELS = 2_000_000
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _JPEG_SPACES = {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}
 
 
@@ -54,27 +54,22 @@ def jpeg(data: bytes) -> Image | None:
     """A baseline or progressive JPEG as it is; None if its frame header cannot be found."""
     if not data.startswith(b"\xff\xd8"):
         return None
-    i, adobe = 2, False
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
-            i += 1 if marker == 0xFF else 2
-            continue
-        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
-        if marker == 0xEE and data[i + 4 : i + 9] == b"Adobe":
-            adobe = True
-        if marker in _SOF and i + 10 <= len(data):
-            bits, height, width, components = struct.unpack(">BHHB", data[i + 4 : i + 10])
-            if components not in _JPEG_SPACES or not width or not height or bits != 8:
-                return None
-            entries = _image_dict(width, height, NameObject(_JPEG_SPACES[components]), 8)
-            entries["Filter"] = NameObject("/DCTDecode")
-            if components == 4 and adobe:  # Adobe's CMYK JPEGs are stored inverted
-                entries["Decode"] = ArrayObject(NumberObject(v) for v in (1, 0) * 4)
-            return Image(width, height, _raw_stream(data, **entries))
-        i += 2 + length
+    adobe = False
+    try:
+        for segment in jpeg_segments(data):
+            if segment.marker == 0xEE and segment.body[:5] == b"Adobe":
+                adobe = True
+            if segment.marker in JPEG_FRAME_MARKERS and len(segment.body) >= 6:
+                bits, height, width, components = struct.unpack(">BHHB", segment.body[:6])
+                if components not in _JPEG_SPACES or not width or not height or bits != 8:
+                    return None
+                entries = _image_dict(width, height, NameObject(_JPEG_SPACES[components]), 8)
+                entries["Filter"] = NameObject("/DCTDecode")
+                if components == 4 and adobe:  # Adobe's CMYK JPEGs are stored inverted
+                    entries["Decode"] = ArrayObject(NumberObject(v) for v in (1, 0) * 4)
+                return Image(width, height, _raw_stream(data, **entries))
+    except ValueError:
+        return None
     return None
 
 
@@ -127,7 +122,7 @@ def _unfilter(raw: bytes, width: int, height: int, bpp: int) -> bytearray:
 
 def png(data: bytes) -> Image | None:
     """A PNG as a PDF image; None for what is not drawn (see the module doc)."""
-    if not data.startswith(_PNG_SIGNATURE):
+    if not data.startswith(PNG_SIGNATURE):
         return None
     chunks = _chunks(data)
     if not chunks or chunks[0][0] != b"IHDR" or len(chunks[0][1]) != 13:

@@ -20,20 +20,25 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from medseal.errors import UnreadableAttachment
 from medseal.extract.limits import Budget
 
-__all__ = ["DECORATIVE_BYTES", "DECORATIVE_PIXELS", "DECORATIVE_SIDE", "ImageInfo", "image_info", "image_text"]
+__all__ = [
+    "DECORATIVE_BYTES", "DECORATIVE_PIXELS", "DECORATIVE_SIDE", "JPEG_FRAME_MARKERS", "PNG_SIGNATURE", "ImageInfo",
+    "JpegSegment", "image_info", "image_text", "jpeg_segments",
+]
 
 DECORATIVE_BYTES = 24 * 1024
 DECORATIVE_PIXELS = 90_000
 DECORATIVE_SIDE = 800
 
-_PNG = b"\x89PNG\r\n\x1a\n"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_TEXT = frozenset({b"tEXt", b"zTXt", b"iTXt", b"eXIf"})
-_JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+#: The JPEG start-of-frame markers (SOF0-SOF15 but DHT, JPG and DAC): their segment holds the image size.
+JPEG_FRAME_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _JPEG_TEXT = frozenset({0xFE, 0xE1, 0xED})  # COM, APP1 (EXIF, XMP), APP13 (IPTC)
 _BMP_HEADERS = frozenset({12, 40, 52, 56, 64, 108, 124})
 _PRINTABLE = re.compile(rb"[\x20-\x7e\x80-\xff\t]{3,}")
@@ -51,7 +56,7 @@ class ImageInfo:
 
 
 def _png(data: bytes) -> ImageInfo | None:
-    if not data.startswith(_PNG) or len(data) < 33:
+    if not data.startswith(PNG_SIGNATURE) or len(data) < 33:
         return None
     length, kind = struct.unpack(">I4s", data[8:16])
     if kind != b"IHDR" or length != 13 or zlib.crc32(data[12:29]) != struct.unpack(">I", data[29:33])[0]:
@@ -76,39 +81,61 @@ def _png(data: bytes) -> ImageInfo | None:
     return ImageInfo("png", width, height, tuple(metadata))
 
 
-def _jpeg(data: bytes) -> ImageInfo | None:
-    if not data.startswith(b"\xff\xd8\xff"):
-        return None
-    at, size = 2, None
-    metadata: list[tuple[str, bytes]] = []
+@dataclass(frozen=True)
+class JpegSegment:
+    """One marker segment of a JPEG: its marker, its body (after the length field) and where it ends."""
+
+    marker: int
+    body: bytes
+    end: int
+
+
+def jpeg_segments(data: bytes) -> Iterator[JpegSegment]:
+    """The marker segments of the JPEG ``data`` in order, up to and including the start of scan (``SOS``, after
+    which entropy-coded data follows) or the end of image; :class:`ValueError` when the marker structure is
+    broken (a byte that is no marker, a segment running past the end)."""
+    at = 2
     while at + 4 <= len(data):
         if data[at] != 0xFF:
-            return None
+            raise ValueError("not a JPEG marker")
         marker = data[at + 1]
-        if marker == 0xFF:
+        if marker == 0xFF:  # fill byte
             at += 1
             continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a segment
             at += 2
             continue
         if marker == 0xD9:
-            break
+            return
         (length,) = struct.unpack(">H", data[at + 2 : at + 4])
-        if length < 2 or at + 2 + length > len(data):
-            return None
-        segment = data[at + 4 : at + 2 + length]
-        if marker in _JPEG_SOF and len(segment) >= 5:
-            height, width = struct.unpack(">HH", segment[1:5])
-            size = (width, height)
-        elif marker in _JPEG_TEXT:
-            metadata.append((f"jpeg-{marker:02x}", segment))
-        if marker == 0xDA:  # start of scan: entropy-coded data follows; later segments (COM...) are searched
-            rest = data[at + 2 + length :]
-            for found in re.finditer(rb"\xff([\xfe\xe1\xed])(..)", rest, re.S):
-                seg_len = struct.unpack(">H", found.group(2))[0]
-                metadata.append((f"jpeg-{found.group(1)[0]:02x}", rest[found.end() : found.end() + seg_len - 2]))
-            break
-        at += 2 + length
+        end = at + 2 + length
+        if length < 2 or end > len(data):
+            raise ValueError("a JPEG segment runs past the end")
+        yield JpegSegment(marker, data[at + 4 : end], end)
+        if marker == 0xDA:
+            return
+        at = end
+
+
+def _jpeg(data: bytes) -> ImageInfo | None:
+    if not data.startswith(b"\xff\xd8\xff"):
+        return None
+    size = None
+    metadata: list[tuple[str, bytes]] = []
+    try:
+        for segment in jpeg_segments(data):
+            if segment.marker in JPEG_FRAME_MARKERS and len(segment.body) >= 5:
+                height, width = struct.unpack(">HH", segment.body[1:5])
+                size = (width, height)
+            elif segment.marker in _JPEG_TEXT:
+                metadata.append((f"jpeg-{segment.marker:02x}", segment.body))
+            if segment.marker == 0xDA:  # entropy-coded data follows; later segments (COM...) are searched
+                rest = data[segment.end :]
+                for found in re.finditer(rb"\xff([\xfe\xe1\xed])(..)", rest, re.S):
+                    seg_len = struct.unpack(">H", found.group(2))[0]
+                    metadata.append((f"jpeg-{found.group(1)[0]:02x}", rest[found.end() : found.end() + seg_len - 2]))
+    except ValueError:
+        return None
     if size is None or not size[0] or not size[1]:
         return None
     return ImageInfo("jpeg", size[0], size[1], tuple(metadata))
