@@ -90,19 +90,9 @@ def outlook_server(directory_csv: str | None) -> Iterator[tuple[str, Path]]:
         folder = Path(temp)
         outlook_load.init_server_dir(folder)
         if directory_csv is not None:
-            (folder / "patients.csv").write_text(directory_csv, encoding="utf-8")
-            config = folder / "server.toml"
-            config.write_text(config.read_text().replace('directory = ""', 'directory = "patients.csv"'))
-        process, url = outlook_load.start(folder, 1)
-        try:
+            outlook_load.use_directory(folder, directory_csv)
+        with outlook_load.running(folder, 1) as url:
             yield url, folder
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def _client(url: str, folder: Path) -> Any:

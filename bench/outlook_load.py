@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import importlib.util
 import json
 import os
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +101,28 @@ def start(folder: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not start")
 
 
+def use_directory(folder: Path, directory_csv: str) -> None:
+    """Give the server set up in ``folder`` the practice directory ``directory_csv``."""
+    (folder / "patients.csv").write_text(directory_csv, encoding="utf-8")
+    config = folder / "server.toml"
+    config.write_text(config.read_text().replace('directory = ""', 'directory = "patients.csv"'))
+
+
+@contextlib.contextmanager
+def running(folder: Path, workers: int) -> Iterator[str]:
+    """The server set up in ``folder``, started with ``workers`` workers (its URL), stopped on exit."""
+    process, url = start(folder, workers)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 async def burst_load(url: str, folder: Path, path: str, body: bytes, concurrency: int, bursts: int) -> dict[str, Any]:
     tls = ssl.create_default_context(cafile=str(folder / "cert.pem"))
     headers = {"Authorization": f"Bearer {(folder / 'token').read_text().strip()}", "Content-Type": "application/json"}
@@ -145,23 +169,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         init_server_dir(folder)
-        (folder / "patients.csv").write_text(DIRECTORY, encoding="utf-8")
-        config = folder / "server.toml"
-        config.write_text(config.read_text().replace('directory = ""', 'directory = "patients.csv"'))
+        use_directory(folder, DIRECTORY)
         for workers in args.workers:
-            process, url = start(folder, workers)
-            try:
+            with running(folder, workers) as url:
                 for path, bursts in (("/api/v1/analyse", args.bursts), ("/api/v1/protect", max(1, args.bursts // 4))):
                     stats = asyncio.run(burst_load(url, folder, path, body, args.concurrency, bursts))
                     results.append({"workers": workers, "operation": path.rsplit("/", 1)[1], **stats})
                     print(json.dumps(results[-1]), file=sys.stderr)
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
     print(f"\nsnapshot: {len(body) / 1000:.0f} kB of JSON, {args.concurrency} concurrent, on {os.cpu_count()} cores\n")
     print(f"{'workers':>7} {'operation':>9} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7}")
     for r in results:
